@@ -82,7 +82,9 @@ mod tests {
 
     #[test]
     fn invalid_codes_of_the_autobahn_7_9_group_are_rejected() {
-        for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535] {
+        for code in [
+            0u16, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
+        ] {
             let payload = code.to_be_bytes();
             let err = parse_payload(&payload, true).unwrap_err();
             assert_eq!(err.close_code(), 1002, "code {code}");

@@ -30,8 +30,6 @@ pub(crate) enum Kind {
     TooManyChunks,
     /// The permessage-deflate stream is corrupt (1007 with zlib's `Z_DATA_ERROR`, as `ws` reports it).
     Inflate,
-    /// The peer sent more pings than `maxPendingAutoPongs` allow (terminate, 1006).
-    TooManyPendingPongs,
     /// A caught panic or another internal failure (1011).
     Internal,
 }
@@ -79,15 +77,12 @@ impl Error {
 
     /// The close code to send to the peer (and to report locally).
     ///
-    /// [`Error::is_too_many_pending_pongs`] maps to 1006: the connection is
-    /// terminated without a closing handshake, as `ws` 8.23 does.
     pub const fn close_code(&self) -> u16 {
         match self.kind {
             Kind::Frame(_) => 1002,
             Kind::InvalidUtf8 | Kind::Inflate => 1007,
             Kind::MessageTooBig | Kind::UnsupportedLength => 1009,
             Kind::TooManyFragments | Kind::TooManyChunks => 1008,
-            Kind::TooManyPendingPongs => 1006,
             Kind::Internal => 1011,
         }
     }
@@ -110,7 +105,6 @@ impl Error {
             Kind::UnsupportedLength => "WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH",
             Kind::TooManyFragments | Kind::TooManyChunks => "WS_ERR_TOO_MANY_BUFFERED_PARTS",
             Kind::Inflate => "Z_DATA_ERROR",
-            Kind::TooManyPendingPongs => "WS_ERR_TOO_MANY_PENDING_PONGS",
             Kind::Internal => "WS_ERR_INTERNAL",
         }
     }
@@ -140,11 +134,6 @@ impl Error {
         matches!(self.kind, Kind::Inflate)
     }
 
-    /// True when the peer's pings outran our automatic pongs.
-    pub const fn is_too_many_pending_pongs(&self) -> bool {
-        matches!(self.kind, Kind::TooManyPendingPongs)
-    }
-
     /// True for internal failures such as a caught panic (1011).
     pub const fn is_internal(&self) -> bool {
         matches!(self.kind, Kind::Internal)
@@ -153,7 +142,10 @@ impl Error {
     /// Whether `ws` raises this as a `RangeError` (every frame error except
     /// invalid UTF-8, which is a plain `Error`).
     pub const fn is_range_error(&self) -> bool {
-        !matches!(self.kind, Kind::InvalidUtf8 | Kind::Inflate | Kind::Internal)
+        !matches!(
+            self.kind,
+            Kind::InvalidUtf8 | Kind::Inflate | Kind::Internal
+        )
     }
 
     fn message(&self) -> (bool, MessageText) {
@@ -182,7 +174,6 @@ impl Error {
             Kind::TooManyFragments => (false, Static("Too many message fragments")),
             Kind::TooManyChunks => (false, Static("Too many buffered chunks")),
             Kind::Inflate => (false, Static("invalid compressed data")),
-            Kind::TooManyPendingPongs => (false, Static("Too many pending automatic pongs")),
             Kind::Internal => (false, Static("internal error")),
         }
     }
@@ -247,7 +238,10 @@ mod tests {
         let err = Error::new(Kind::InvalidUtf8);
         assert!(!err.is_range_error());
         assert_eq!(err.close_code(), 1007);
-        assert_eq!(err.to_string(), "Invalid WebSocket frame: invalid UTF-8 sequence");
+        assert_eq!(
+            err.to_string(),
+            "Invalid WebSocket frame: invalid UTF-8 sequence"
+        );
     }
 
     #[test]
@@ -266,12 +260,11 @@ mod tests {
             Kind::TooManyFragments,
             Kind::TooManyChunks,
             Kind::Inflate,
-            Kind::TooManyPendingPongs,
             Kind::Internal,
         ];
         for kind in kinds {
             let err = Error::new(kind);
-            assert!(matches!(err.close_code(), 1002 | 1006..=1009 | 1011));
+            assert!(matches!(err.close_code(), 1002 | 1007..=1009 | 1011));
             assert!(err.code().starts_with("WS_ERR_") || err.code() == "Z_DATA_ERROR");
             assert!(!format!("{err:?}").is_empty());
         }

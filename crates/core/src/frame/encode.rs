@@ -94,7 +94,14 @@ mod tests {
 
     #[test]
     fn length_forms_switch_at_126_and_65536() {
-        for (len, expect) in [(0u64, 2usize), (125, 2), (126, 4), (65_535, 4), (65_536, 10), (u64::from(u32::MAX) + 1, 10)] {
+        for (len, expect) in [
+            (0u64, 2usize),
+            (125, 2),
+            (126, 4),
+            (65_535, 4),
+            (65_536, 10),
+            (u64::from(u32::MAX) + 1, 10),
+        ] {
             let enc = encode(head(len, None));
             assert_eq!(enc.as_slice().len(), expect, "len {len}");
             assert_eq!(header_len(len, false), expect);

@@ -108,7 +108,13 @@ pub fn decode<R: Role>(buf: &[u8], ctx: HeaderContext) -> Result<Option<Header>,
 }
 
 /// Opcode, sequencing, and the control-frame rules that need only byte 0/1.
-fn check_opcode(bits: u8, fin: bool, rsv1: bool, len7: u8, ctx: HeaderContext) -> Result<OpCode, Error> {
+fn check_opcode(
+    bits: u8,
+    fin: bool,
+    rsv1: bool,
+    len7: u8,
+    ctx: HeaderContext,
+) -> Result<OpCode, Error> {
     let invalid = || Error::frame(FrameRule::InvalidOpcode(bits));
     let opcode = OpCode::from_u4(bits).ok_or_else(invalid)?;
     match opcode {
@@ -198,11 +204,17 @@ mod tests {
 
     #[test]
     fn sixteen_bit_and_non_minimal_lengths_are_accepted() {
-        let h = server(&[0x82, 0xfe, 0x00, 0x7e, 0, 0, 0, 0]).unwrap().unwrap();
+        let h = server(&[0x82, 0xfe, 0x00, 0x7e, 0, 0, 0, 0])
+            .unwrap()
+            .unwrap();
         assert_eq!(h.payload_len, 126);
-        let h = server(&[0x82, 0xfe, 0x00, 0x05, 0, 0, 0, 0]).unwrap().unwrap();
+        let h = server(&[0x82, 0xfe, 0x00, 0x05, 0, 0, 0, 0])
+            .unwrap()
+            .unwrap();
         assert_eq!(h.payload_len, 5);
-        let h = server(&[0x82, 0xff, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0]).unwrap().unwrap();
+        let h = server(&[0x82, 0xff, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0])
+            .unwrap()
+            .unwrap();
         assert_eq!(h.payload_len, 5);
     }
 
@@ -212,50 +224,95 @@ mod tests {
         assert_eq!(server(&frame).unwrap_err().kind(), Kind::UnsupportedLength);
         frame[2] = 0x80; // MSB set
         let err = server(&frame).unwrap_err();
-        assert_eq!((err.close_code(), err.code()), (1009, "WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH"));
+        assert_eq!(
+            (err.close_code(), err.code()),
+            (1009, "WS_ERR_UNSUPPORTED_DATA_PAYLOAD_LENGTH")
+        );
         frame[2] = 0;
         frame[3] = 0x1f; // 2^53 - 1 exactly
         frame[4..10].fill(0xff);
-        assert_eq!(server(&frame).unwrap().unwrap().payload_len, MAX_SAFE_LENGTH);
+        assert_eq!(
+            server(&frame).unwrap().unwrap().payload_len,
+            MAX_SAFE_LENGTH
+        );
     }
 
     #[test]
     fn rsv_bits_follow_ws_order() {
-        assert_eq!(server(&[0xb1, 0x80]).unwrap_err().code(), "WS_ERR_UNEXPECTED_RSV_2_3");
-        assert_eq!(server(&[0xc1, 0x80]).unwrap_err().code(), "WS_ERR_UNEXPECTED_RSV_1");
-        let deflate = HeaderContext { deflate: true, ..OPEN };
-        assert!(decode::<Server>(&[0xc1, 0x80, 0, 0, 0, 0], deflate).unwrap().unwrap().rsv1);
+        assert_eq!(
+            server(&[0xb1, 0x80]).unwrap_err().code(),
+            "WS_ERR_UNEXPECTED_RSV_2_3"
+        );
+        assert_eq!(
+            server(&[0xc1, 0x80]).unwrap_err().code(),
+            "WS_ERR_UNEXPECTED_RSV_1"
+        );
+        let deflate = HeaderContext {
+            deflate: true,
+            ..OPEN
+        };
+        assert!(
+            decode::<Server>(&[0xc1, 0x80, 0, 0, 0, 0], deflate)
+                .unwrap()
+                .unwrap()
+                .rsv1
+        );
         for b0 in [0xc9u8, 0xc8, 0xca] {
             let err = decode::<Server>(&[b0, 0x80], deflate).unwrap_err();
             assert_eq!(err.code(), "WS_ERR_UNEXPECTED_RSV_1", "control {b0:#x}");
         }
-        let open = HeaderContext { deflate: true, open_message: Some(DataKind::Text) };
-        assert_eq!(decode::<Server>(&[0xc0, 0x80], open).unwrap_err().code(), "WS_ERR_UNEXPECTED_RSV_1");
+        let open = HeaderContext {
+            deflate: true,
+            open_message: Some(DataKind::Text),
+        };
+        assert_eq!(
+            decode::<Server>(&[0xc0, 0x80], open).unwrap_err().code(),
+            "WS_ERR_UNEXPECTED_RSV_1"
+        );
     }
 
     #[test]
     fn reserved_opcodes_are_1002() {
         for op in [3u8, 4, 5, 6, 7, 0xb, 0xc, 0xd, 0xe, 0xf] {
             let err = server(&[0x80 | op, 0x80]).unwrap_err();
-            assert_eq!(err.to_string(), format!("Invalid WebSocket frame: invalid opcode {op}"));
+            assert_eq!(
+                err.to_string(),
+                format!("Invalid WebSocket frame: invalid opcode {op}")
+            );
         }
     }
 
     #[test]
     fn continuation_sequencing() {
-        assert_eq!(server(&[0x80, 0x80]).unwrap_err().code(), "WS_ERR_INVALID_OPCODE");
-        let open = HeaderContext { deflate: false, open_message: Some(DataKind::Binary) };
-        assert!(decode::<Server>(&[0x00, 0x80, 0, 0, 0, 0], open).unwrap().is_some());
+        assert_eq!(
+            server(&[0x80, 0x80]).unwrap_err().code(),
+            "WS_ERR_INVALID_OPCODE"
+        );
+        let open = HeaderContext {
+            deflate: false,
+            open_message: Some(DataKind::Binary),
+        };
+        assert!(decode::<Server>(&[0x00, 0x80, 0, 0, 0, 0], open)
+            .unwrap()
+            .is_some());
         let err = decode::<Server>(&[0x81, 0x80], open).unwrap_err();
         assert_eq!(err.to_string(), "Invalid WebSocket frame: invalid opcode 1");
-        assert!(decode::<Server>(&[0x89, 0x80, 0, 0, 0, 0], open).unwrap().is_some());
+        assert!(decode::<Server>(&[0x89, 0x80, 0, 0, 0, 0], open)
+            .unwrap()
+            .is_some());
     }
 
     #[test]
     fn control_frame_rules() {
-        assert_eq!(server(&[0x09, 0x80]).unwrap_err().code(), "WS_ERR_EXPECTED_FIN");
+        assert_eq!(
+            server(&[0x09, 0x80]).unwrap_err().code(),
+            "WS_ERR_EXPECTED_FIN"
+        );
         let err = server(&[0x89, 0xfe, 0, 126]).unwrap_err();
-        assert_eq!(err.to_string(), "Invalid WebSocket frame: invalid payload length 126");
+        assert_eq!(
+            err.to_string(),
+            "Invalid WebSocket frame: invalid payload length 126"
+        );
         assert!(server(&[0x89, 0x80 | 125, 0, 0, 0, 0]).unwrap().is_some());
         let err = server(&[0x88, 0x81]).unwrap_err();
         assert_eq!(err.code(), "WS_ERR_INVALID_CONTROL_PAYLOAD_LENGTH");
@@ -263,10 +320,15 @@ mod tests {
 
     #[test]
     fn masking_follows_the_role() {
-        assert_eq!(server(&[0x81, 0x00]).unwrap_err().code(), "WS_ERR_EXPECTED_MASK");
+        assert_eq!(
+            server(&[0x81, 0x00]).unwrap_err().code(),
+            "WS_ERR_EXPECTED_MASK"
+        );
         let err = decode::<Client>(&[0x81, 0x80], OPEN).unwrap_err();
         assert_eq!(err.code(), "WS_ERR_UNEXPECTED_MASK");
-        let h = decode::<Client>(&[0x81, 0x02, b'h', b'i'], OPEN).unwrap().unwrap();
+        let h = decode::<Client>(&[0x81, 0x02, b'h', b'i'], OPEN)
+            .unwrap()
+            .unwrap();
         assert_eq!((h.mask, h.header_len), (None, 2));
     }
 }
