@@ -45,5 +45,5 @@ pub mod utf8;
 pub mod fuzzing;
 
 pub use error::Error;
-// pub use protocol::Connection;
+pub use protocol::Connection;
 pub use role::{Client, Role, Server};

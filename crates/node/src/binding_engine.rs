@@ -1,0 +1,178 @@
+//! `Engine`: the protocol engine for sockets JavaScript owns.
+//!
+//! TLS sockets from `https` servers, any `Duplex` handed to `handleUpgrade`,
+//! Windows, Bun: JavaScript reads and writes, Rust frames. Each received
+//! chunk is one call that writes event records into the shared table and
+//! returns their count; the payload slab is fetched with one more call when
+//! a record carries bytes. Output is drained into one `Buffer` per flush.
+
+use ferrows_core::frame::DataKind;
+use napi::bindgen_prelude::*;
+use napi::sys;
+use napi_derive::napi;
+
+use crate::binding_config::{random_seed, ConnOptions};
+use crate::binding_driver::{FLAG_BINARY, FLAG_COMPRESS, FLAG_FIN, FLAG_MASK, FLAG_MASK_SET};
+use crate::driver::batch::{Batch, BatchSink, RECORD};
+use crate::driver::conn::Engine as CoreEngine;
+
+/// A protocol engine driven from JavaScript.
+#[napi]
+pub struct Engine {
+    engine: CoreEngine,
+    batch: Batch,
+    table: *mut i32,
+    table_records: usize,
+    table_ref: sys::napi_ref,
+    env: sys::napi_env,
+    aborted: bool,
+}
+
+fn send_options(flags: u32, mask_key: Option<u32>) -> ferrows_core::protocol::SendOptions {
+    ferrows_core::protocol::SendOptions {
+        fin: flags & FLAG_FIN != 0,
+        compress: flags & FLAG_COMPRESS != 0,
+        mask: (flags & FLAG_MASK_SET != 0).then_some(flags & FLAG_MASK != 0),
+        mask_key: mask_key.map(u32::to_be_bytes),
+    }
+}
+
+#[napi]
+impl Engine {
+    /// A new engine for one connection. `table` is the `Int32Array` records
+    /// are written to (it may be shared by all engines of a thread).
+    #[napi(constructor)]
+    pub fn new(
+        env: Env,
+        is_server: bool,
+        options: ConnOptions,
+        table: Unknown<'_>,
+    ) -> Result<Self> {
+        let raw = env.raw();
+        let (table_ptr, len) = crate::binding_driver::int32_array(raw, table.raw())?;
+        let mut table_ref = std::ptr::null_mut();
+        // SAFETY: `table` is live in this call; the reference keeps it alive.
+        unsafe { sys::napi_create_reference(raw, table.raw(), 1, &mut table_ref) };
+        Ok(Self {
+            engine: CoreEngine::new(is_server, options.to_config(random_seed())),
+            batch: Batch::default(),
+            table: table_ptr,
+            table_records: len / RECORD,
+            table_ref,
+            env: raw,
+            aborted: false,
+        })
+    }
+
+    /// Parses a received chunk (unmasking it in place). Returns the number of
+    /// records written to the table; if it exceeds the table's capacity, the
+    /// rest follow from [`Engine::next_records`].
+    #[napi(catch_unwind)]
+    pub fn receive(&mut self, mut chunk: BufferSlice<'_>, now_ms: f64) -> u32 {
+        self.batch.clear();
+        let mut sink = BatchSink {
+            batch: &mut self.batch,
+            id: 0,
+        };
+        self.engine.receive(&mut chunk, now_ms as u64, &mut sink);
+        self.aborted |= self
+            .batch
+            .records()
+            .chunks(RECORD)
+            .any(|r| r[1] == crate::driver::batch::Kind::Abort as i32);
+        self.copy_records(0)
+    }
+
+    /// Copies records from `start` (a record index) into the table.
+    #[napi]
+    pub fn next_records(&mut self, start: u32) -> u32 {
+        self.copy_records(start as usize)
+    }
+
+    fn copy_records(&mut self, start: usize) -> u32 {
+        let records = self.batch.records();
+        let from = (start * RECORD).min(records.len());
+        let n = ((records.len() - from) / RECORD).min(self.table_records);
+        // SAFETY: the table holds `table_records * RECORD` i32s, kept alive by
+        // `table_ref`; `n * RECORD` does not exceed either side.
+        unsafe { std::ptr::copy_nonoverlapping(records[from..].as_ptr(), self.table, n * RECORD) };
+        n as u32
+    }
+
+    /// The payload bytes of the last `receive` (records point into it).
+    #[napi]
+    pub fn slab(&mut self) -> Buffer {
+        Buffer::from(self.batch.payload().to_vec())
+    }
+
+    /// The engine gave up (too many pending pongs or the close timeout).
+    #[napi(getter)]
+    pub fn aborted(&self) -> bool {
+        self.aborted
+    }
+
+    /// Queues a message or fragment; -1 once our close frame is out.
+    #[napi(catch_unwind)]
+    pub fn send(&mut self, data: &[u8], flags: u32, mask_key: Option<u32>) -> f64 {
+        let kind = if flags & FLAG_BINARY != 0 {
+            DataKind::Binary
+        } else {
+            DataKind::Text
+        };
+        self.engine
+            .send(kind, data, send_options(flags, mask_key))
+            .map_or(-1.0, |p| p as f64)
+    }
+
+    /// Queues a ping or pong; -1 if closing, -2 if over 125 bytes.
+    #[napi(catch_unwind)]
+    pub fn control(&mut self, pong: bool, data: &[u8], flags: u32) -> f64 {
+        match self
+            .engine
+            .control(pong, data, send_options(flags, None).mask)
+        {
+            Ok(p) => p as f64,
+            Err(ferrows_core::protocol::SendError::ControlTooLong) => -2.0,
+            Err(_) => -1.0,
+        }
+    }
+
+    /// Queues our close frame (`code < 0`: none); -1 if already closing.
+    #[napi(catch_unwind)]
+    pub fn close(&mut self, code: i32, reason: &[u8], now_ms: f64) -> f64 {
+        self.engine
+            .close(u16::try_from(code).ok(), reason, now_ms as u64)
+            .map_or(-1.0, |p| p as f64)
+    }
+
+    /// Takes every pending output byte as one `Buffer`, or `null` if none.
+    #[napi(catch_unwind)]
+    pub fn take_output(&mut self) -> Option<Buffer> {
+        let pending = self.engine.pending_bytes();
+        if pending == 0 {
+            return None;
+        }
+        let mut out = Vec::with_capacity(pending);
+        self.engine.drain_into(&mut out);
+        Some(Buffer::from(out))
+    }
+
+    /// The read side ended; true if the closing handshake had completed.
+    #[napi]
+    pub fn receive_eof(&mut self) -> bool {
+        self.engine.receive_eof()
+    }
+
+    /// Our close frame is out and the peer's arrived (or input failed).
+    #[napi(getter)]
+    pub fn should_shutdown(&self) -> bool {
+        self.engine.should_shutdown()
+    }
+}
+
+impl Drop for Engine {
+    fn drop(&mut self) {
+        // SAFETY: created in `new` on this env; finalizers run on its thread.
+        unsafe { sys::napi_delete_reference(self.env, self.table_ref) };
+    }
+}

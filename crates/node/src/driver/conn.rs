@@ -1,0 +1,192 @@
+//! One Rust-owned socket: its descriptor, its poll handle and its engine.
+
+use std::io::IoSlice;
+use std::os::fd::RawFd;
+
+use ferrows_core::frame::DataKind;
+use ferrows_core::protocol::{Config, EventHandler, SendError, SendOptions};
+use ferrows_core::{Client, Connection, Server};
+
+use super::io;
+use crate::uv::Handle;
+
+/// The engine for either role.
+#[derive(Debug)]
+pub enum Engine {
+    /// Server side.
+    Server(Connection<Server>),
+    /// Client side.
+    Client(Connection<Client>),
+}
+
+/// Runs `$body` with `$c` bound to the role-specific connection.
+macro_rules! with_engine {
+    ($engine:expr, $c:ident => $body:expr) => {
+        match $engine {
+            Engine::Server($c) => $body,
+            Engine::Client($c) => $body,
+        }
+    };
+}
+
+impl Engine {
+    /// A new engine for the given role.
+    pub fn new(is_server: bool, config: Config) -> Self {
+        if is_server {
+            Engine::Server(Connection::new(config))
+        } else {
+            Engine::Client(Connection::new(config))
+        }
+    }
+
+    /// Feeds received bytes.
+    pub fn receive(&mut self, data: &mut [u8], now_ms: u64, handler: &mut impl EventHandler) {
+        with_engine!(self, c => c.receive(data, now_ms, handler))
+    }
+
+    /// The read side ended.
+    pub fn receive_eof(&mut self) -> bool {
+        with_engine!(self, c => c.receive_eof())
+    }
+
+    /// Queues a data message or fragment.
+    pub fn send(
+        &mut self,
+        kind: DataKind,
+        data: &[u8],
+        opts: SendOptions,
+    ) -> Result<u64, SendError> {
+        with_engine!(self, c => c.send(kind, data, opts))
+    }
+
+    /// Queues a ping (`pong == false`) or pong.
+    pub fn control(
+        &mut self,
+        pong: bool,
+        data: &[u8],
+        mask: Option<bool>,
+    ) -> Result<u64, SendError> {
+        with_engine!(self, c => if pong { c.pong(data, mask) } else { c.ping(data, mask) })
+    }
+
+    /// Starts the closing handshake.
+    pub fn close(
+        &mut self,
+        code: Option<u16>,
+        reason: &[u8],
+        now_ms: u64,
+    ) -> Result<u64, SendError> {
+        with_engine!(self, c => c.close(code, reason, now_ms))
+    }
+
+    /// Bytes waiting to be written.
+    pub fn pending_bytes(&self) -> usize {
+        with_engine!(self, c => c.pending_bytes())
+    }
+
+    /// Bytes written so far.
+    pub fn written_total(&self) -> u64 {
+        with_engine!(self, c => c.written_total())
+    }
+
+    /// Whether the transport should be half-closed once output is flushed.
+    pub fn should_shutdown(&self) -> bool {
+        with_engine!(self, c => c.should_shutdown())
+    }
+
+    /// The close deadline, if any.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        with_engine!(self, c => c.poll_timeout())
+    }
+
+    /// Fires the close deadline.
+    pub fn handle_timeout(&mut self, now_ms: u64, handler: &mut impl EventHandler) {
+        with_engine!(self, c => c.handle_timeout(now_ms, handler))
+    }
+
+    /// Writes pending output to `fd` with `writev` until it would block.
+    /// Returns the bytes written, or the error that broke the socket.
+    pub fn flush_to(&mut self, fd: RawFd) -> std::io::Result<usize> {
+        with_engine!(self, c => flush_connection(c, fd))
+    }
+
+    /// Moves all pending output into `out`.
+    pub fn drain_into(&mut self, out: &mut Vec<u8>) {
+        with_engine!(self, c => drain_connection(c, out))
+    }
+
+    /// Drops pending output.
+    pub fn discard_output(&mut self) {
+        with_engine!(self, c => { c.discard_output(); })
+    }
+}
+
+fn flush_connection<R: ferrows_core::Role>(
+    conn: &mut Connection<R>,
+    fd: RawFd,
+) -> std::io::Result<usize> {
+    let mut total = 0;
+    loop {
+        let mut slices = [IoSlice::new(&[]); 64];
+        let count = conn.io_slices(&mut slices);
+        if count == 0 {
+            return Ok(total);
+        }
+        let want: usize = slices[..count].iter().map(|s| s.len()).sum();
+        let written = io::writev(fd, &slices[..count])?;
+        conn.advance_written(written);
+        total += written;
+        if written < want {
+            return Ok(total);
+        }
+    }
+}
+
+fn drain_connection<R: ferrows_core::Role>(conn: &mut Connection<R>, out: &mut Vec<u8>) {
+    loop {
+        let mut slices = [IoSlice::new(&[]); 64];
+        let count = conn.io_slices(&mut slices);
+        if count == 0 {
+            return;
+        }
+        let before = out.len();
+        for slice in &slices[..count] {
+            out.extend_from_slice(slice);
+        }
+        conn.advance_written(out.len() - before);
+    }
+}
+
+/// Connection flags.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flags {
+    /// JavaScript paused reading.
+    pub paused: bool,
+    /// The peer sent FIN.
+    pub read_eof: bool,
+    /// We sent FIN.
+    pub write_shutdown: bool,
+    /// The socket is waiting for writability.
+    pub want_writable: bool,
+    /// Queued in the driver's dirty list.
+    pub dirty: bool,
+    /// JavaScript wants `Written` progress events (send callbacks pending).
+    pub notify_written: bool,
+    /// JavaScript asked to half-close once output is flushed (`socket.end()`).
+    pub end_requested: bool,
+}
+
+/// A socket the driver owns.
+#[derive(Debug)]
+pub struct Conn {
+    /// The owned descriptor.
+    pub fd: RawFd,
+    /// The `uv_poll_t` watching it.
+    pub poll: Option<Handle>,
+    /// The protocol engine.
+    pub engine: Engine,
+    /// State flags.
+    pub flags: Flags,
+    /// `written_total` at the last `Written` event.
+    pub reported_written: u64,
+}

@@ -1,0 +1,468 @@
+/// <reference types="node" />
+/**
+ * Types of the `ferrows` CommonJS entry: `require('ferrows')` is the `WebSocket` class with ws's
+ * statics. The shape is structurally compatible with `@types/ws` 8.18 — code typed against `ws`
+ * compiles unchanged — and adds what ws 8.19–8.23 added plus `WebSocketStream`.
+ */
+import { EventEmitter } from 'events';
+import {
+  Agent,
+  ClientRequest,
+  ClientRequestArgs,
+  IncomingMessage,
+  OutgoingHttpHeaders,
+  Server as HTTPServer,
+} from 'http';
+import { Server as HTTPSServer } from 'https';
+import { createConnection } from 'net';
+import { Duplex, DuplexOptions, Writable } from 'stream';
+import { SecureContextOptions } from 'tls';
+import { URL } from 'url';
+import { ZlibOptions } from 'zlib';
+
+/** Everything `send()` accepts: what `Buffer.from` takes, plus Blob. */
+type BufferLike =
+  | string
+  | Buffer
+  | DataView
+  | number
+  | ArrayBufferView
+  | Uint8Array
+  | ArrayBuffer
+  | SharedArrayBuffer
+  | Blob
+  | readonly any[]
+  | readonly number[]
+  | { valueOf(): ArrayBuffer }
+  | { valueOf(): SharedArrayBuffer }
+  | { valueOf(): Uint8Array }
+  | { valueOf(): readonly number[] }
+  | { valueOf(): string }
+  | { [Symbol.toPrimitive](hint: string): string };
+
+type ReadyState = 0 | 1 | 2 | 3;
+
+declare class WebSocket extends EventEmitter {
+  static readonly CONNECTING: 0;
+  static readonly OPEN: 1;
+  static readonly CLOSING: 2;
+  static readonly CLOSED: 3;
+
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSING: 2;
+  readonly CLOSED: 3;
+
+  /** `'blob'` is accepted at run time where a global `Blob` exists (ws 8.18). */
+  binaryType: 'nodebuffer' | 'arraybuffer' | 'fragments';
+  /** Bytes queued and not yet written, framing included. */
+  readonly bufferedAmount: number;
+  /** Negotiated extension names, comma-separated (`'permessage-deflate'` or `''`). */
+  readonly extensions: string;
+  readonly isPaused: boolean;
+  readonly protocol: string;
+  readonly readyState: ReadyState;
+  readonly url: string;
+
+  onopen: ((event: WebSocket.Event) => void) | null;
+  onerror: ((event: WebSocket.ErrorEvent) => void) | null;
+  onclose: ((event: WebSocket.CloseEvent) => void) | null;
+  onmessage: ((event: WebSocket.MessageEvent) => void) | null;
+
+  constructor(address: null);
+  constructor(address: string | URL, options?: WebSocket.ClientOptions | ClientRequestArgs);
+  constructor(
+    address: string | URL,
+    protocols?: string | string[],
+    options?: WebSocket.ClientOptions | ClientRequestArgs,
+  );
+
+  close(code?: number, data?: string | Buffer | Uint8Array): void;
+  ping(data?: any, mask?: boolean, cb?: (err: Error) => void): void;
+  pong(data?: any, mask?: boolean, cb?: (err: Error) => void): void;
+  send(data: BufferLike, cb?: (err?: Error) => void): void;
+  send(
+    data: BufferLike,
+    options: {
+      mask?: boolean | undefined;
+      binary?: boolean | undefined;
+      compress?: boolean | undefined;
+      fin?: boolean | undefined;
+    },
+    cb?: (err?: Error) => void,
+  ): void;
+  terminate(): void;
+  /** Stops reading from the socket; already-parsed events may still arrive. */
+  pause(): void;
+  resume(): void;
+
+  addEventListener<K extends keyof WebSocket.WebSocketEventMap>(
+    type: K,
+    listener:
+      | ((event: WebSocket.WebSocketEventMap[K]) => void)
+      | { handleEvent(event: WebSocket.WebSocketEventMap[K]): void },
+    options?: WebSocket.EventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof WebSocket.WebSocketEventMap>(
+    type: K,
+    listener:
+      | ((event: WebSocket.WebSocketEventMap[K]) => void)
+      | { handleEvent(event: WebSocket.WebSocketEventMap[K]): void },
+  ): void;
+
+  on(event: 'close', listener: (this: WebSocket, code: number, reason: Buffer) => void): this;
+  on(event: 'error', listener: (this: WebSocket, error: Error) => void): this;
+  on(event: 'upgrade', listener: (this: WebSocket, request: IncomingMessage) => void): this;
+  on(event: 'message', listener: (this: WebSocket, data: WebSocket.RawData, isBinary: boolean) => void): this;
+  on(event: 'open', listener: (this: WebSocket) => void): this;
+  on(event: 'ping' | 'pong', listener: (this: WebSocket, data: Buffer) => void): this;
+  on(event: 'redirect', listener: (this: WebSocket, url: string, request: ClientRequest) => void): this;
+  on(event: 'unexpected-response', listener: (this: WebSocket, request: ClientRequest, response: IncomingMessage) => void): this;
+  on(event: string | symbol, listener: (this: WebSocket, ...args: any[]) => void): this;
+
+  once(event: 'close', listener: (this: WebSocket, code: number, reason: Buffer) => void): this;
+  once(event: 'error', listener: (this: WebSocket, error: Error) => void): this;
+  once(event: 'upgrade', listener: (this: WebSocket, request: IncomingMessage) => void): this;
+  once(event: 'message', listener: (this: WebSocket, data: WebSocket.RawData, isBinary: boolean) => void): this;
+  once(event: 'open', listener: (this: WebSocket) => void): this;
+  once(event: 'ping' | 'pong', listener: (this: WebSocket, data: Buffer) => void): this;
+  once(event: 'redirect', listener: (this: WebSocket, url: string, request: ClientRequest) => void): this;
+  once(event: 'unexpected-response', listener: (this: WebSocket, request: ClientRequest, response: IncomingMessage) => void): this;
+  once(event: string | symbol, listener: (this: WebSocket, ...args: any[]) => void): this;
+
+  off(event: 'close', listener: (this: WebSocket, code: number, reason: Buffer) => void): this;
+  off(event: 'error', listener: (this: WebSocket, error: Error) => void): this;
+  off(event: 'upgrade', listener: (this: WebSocket, request: IncomingMessage) => void): this;
+  off(event: 'message', listener: (this: WebSocket, data: WebSocket.RawData, isBinary: boolean) => void): this;
+  off(event: 'open', listener: (this: WebSocket) => void): this;
+  off(event: 'ping' | 'pong', listener: (this: WebSocket, data: Buffer) => void): this;
+  off(event: 'redirect', listener: (this: WebSocket, url: string, request: ClientRequest) => void): this;
+  off(event: 'unexpected-response', listener: (this: WebSocket, request: ClientRequest, response: IncomingMessage) => void): this;
+  off(event: string | symbol, listener: (this: WebSocket, ...args: any[]) => void): this;
+
+  addListener(event: 'close', listener: (code: number, reason: Buffer) => void): this;
+  addListener(event: 'error', listener: (error: Error) => void): this;
+  addListener(event: 'upgrade', listener: (request: IncomingMessage) => void): this;
+  addListener(event: 'message', listener: (data: WebSocket.RawData, isBinary: boolean) => void): this;
+  addListener(event: 'open', listener: () => void): this;
+  addListener(event: 'ping' | 'pong', listener: (data: Buffer) => void): this;
+  addListener(event: 'redirect', listener: (url: string, request: ClientRequest) => void): this;
+  addListener(event: 'unexpected-response', listener: (request: ClientRequest, response: IncomingMessage) => void): this;
+  addListener(event: string | symbol, listener: (...args: any[]) => void): this;
+
+  removeListener(event: 'close', listener: (code: number, reason: Buffer) => void): this;
+  removeListener(event: 'error', listener: (error: Error) => void): this;
+  removeListener(event: 'upgrade', listener: (request: IncomingMessage) => void): this;
+  removeListener(event: 'message', listener: (data: WebSocket.RawData, isBinary: boolean) => void): this;
+  removeListener(event: 'open', listener: () => void): this;
+  removeListener(event: 'ping' | 'pong', listener: (data: Buffer) => void): this;
+  removeListener(event: 'redirect', listener: (url: string, request: ClientRequest) => void): this;
+  removeListener(event: 'unexpected-response', listener: (request: ClientRequest, response: IncomingMessage) => void): this;
+  removeListener(event: string | symbol, listener: (...args: any[]) => void): this;
+}
+
+declare const WebSocketAlias: typeof WebSocket;
+interface WebSocketAlias extends WebSocket {}
+
+declare namespace WebSocket {
+  /** A received message: binary follows `binaryType`; text arrives as a Buffer. */
+  type RawData = Buffer | ArrayBuffer | Buffer[];
+  /** A message as EventTarget listeners see it (text as a string). */
+  type Data = string | Buffer | ArrayBuffer | Buffer[];
+  type CertMeta = string | string[] | Buffer | Buffer[];
+
+  type VerifyClientCallbackSync<Request extends IncomingMessage = IncomingMessage> = (info: {
+    origin: string;
+    secure: boolean;
+    req: Request;
+  }) => boolean;
+
+  type VerifyClientCallbackAsync<Request extends IncomingMessage = IncomingMessage> = (
+    info: { origin: string; secure: boolean; req: Request },
+    callback: (res: boolean, code?: number, message?: string, headers?: OutgoingHttpHeaders) => void,
+  ) => void;
+
+  /** Called instead of `request.end()`; it must end the request itself. */
+  type FinishRequestCallback = (request: ClientRequest, websocket: WebSocket) => void;
+
+  interface ClientOptions extends SecureContextOptions {
+    protocol?: string | undefined;
+    /** Subprotocols, as an alternative to the positional argument (ws 8.22). */
+    protocols?: string | string[] | undefined;
+    followRedirects?: boolean | undefined;
+    generateMask?(mask: Buffer): void;
+    handshakeTimeout?: number | undefined;
+    maxRedirects?: number | undefined;
+    perMessageDeflate?: boolean | PerMessageDeflateOptions | undefined;
+    localAddress?: string | undefined;
+    protocolVersion?: number | undefined;
+    headers?: { [key: string]: string } | undefined;
+    origin?: string | undefined;
+    agent?: Agent | undefined;
+    host?: string | undefined;
+    family?: number | undefined;
+    checkServerIdentity?(servername: string, cert: CertMeta): boolean;
+    rejectUnauthorized?: boolean | undefined;
+    allowSynchronousEvents?: boolean | undefined;
+    autoPong?: boolean | undefined;
+    /** ms to wait for the closing handshake before destroying the socket (ws 8.19; default 30000). */
+    closeTimeout?: number | undefined;
+    maxPayload?: number | undefined;
+    maxBufferedChunks?: number | undefined;
+    maxFragments?: number | undefined;
+    /** Terminate when more automatic pongs are pending (ws 8.23; default 60). */
+    maxPendingAutoPongs?: number | undefined;
+    skipUTF8Validation?: boolean | undefined;
+    createConnection?: typeof createConnection | undefined;
+    finishRequest?: FinishRequestCallback | undefined;
+  }
+
+  interface PerMessageDeflateOptions {
+    serverNoContextTakeover?: boolean | undefined;
+    clientNoContextTakeover?: boolean | undefined;
+    serverMaxWindowBits?: number | undefined;
+    clientMaxWindowBits?: number | undefined;
+    zlibDeflateOptions?:
+      | {
+          flush?: number | undefined;
+          finishFlush?: number | undefined;
+          chunkSize?: number | undefined;
+          windowBits?: number | undefined;
+          level?: number | undefined;
+          memLevel?: number | undefined;
+          strategy?: number | undefined;
+          dictionary?: Buffer | Buffer[] | DataView | undefined;
+          info?: boolean | undefined;
+        }
+      | undefined;
+    zlibInflateOptions?: ZlibOptions | undefined;
+    threshold?: number | undefined;
+    concurrencyLimit?: number | undefined;
+  }
+
+  interface Event {
+    type: string;
+    target: WebSocket;
+  }
+
+  interface ErrorEvent {
+    error: any;
+    message: string;
+    type: string;
+    target: WebSocket;
+  }
+
+  interface CloseEvent {
+    wasClean: boolean;
+    code: number;
+    reason: string;
+    type: string;
+    target: WebSocket;
+  }
+
+  interface MessageEvent {
+    data: Data;
+    type: string;
+    target: WebSocket;
+  }
+
+  interface WebSocketEventMap {
+    open: Event;
+    error: ErrorEvent;
+    close: CloseEvent;
+    message: MessageEvent;
+  }
+
+  interface EventListenerOptions {
+    once?: boolean | undefined;
+  }
+
+  interface ServerOptions<
+    U extends typeof WebSocket.WebSocket = typeof WebSocket.WebSocket,
+    V extends typeof IncomingMessage = typeof IncomingMessage,
+  > {
+    host?: string | undefined;
+    port?: number | undefined;
+    backlog?: number | undefined;
+    server?: HTTPServer<V> | HTTPSServer<V> | undefined;
+    verifyClient?: VerifyClientCallbackAsync<InstanceType<V>> | VerifyClientCallbackSync<InstanceType<V>> | undefined;
+    handleProtocols?: (protocols: Set<string>, request: InstanceType<V>) => string | false;
+    path?: string | undefined;
+    noServer?: boolean | undefined;
+    allowSynchronousEvents?: boolean | undefined;
+    autoPong?: boolean | undefined;
+    clientTracking?: boolean | undefined;
+    closeTimeout?: number | undefined;
+    perMessageDeflate?: boolean | PerMessageDeflateOptions | undefined;
+    maxPayload?: number | undefined;
+    maxBufferedChunks?: number | undefined;
+    maxFragments?: number | undefined;
+    maxPendingAutoPongs?: number | undefined;
+    skipUTF8Validation?: boolean | undefined;
+    WebSocket?: U | undefined;
+  }
+
+  interface AddressInfo {
+    address: string;
+    family: string;
+    port: number;
+  }
+
+  class Server<
+    T extends typeof WebSocket.WebSocket = typeof WebSocket.WebSocket,
+    U extends typeof IncomingMessage = typeof IncomingMessage,
+  > extends EventEmitter {
+    options: ServerOptions<T, U>;
+    path: string;
+    clients: Set<InstanceType<T>>;
+
+    constructor(options?: ServerOptions<T, U>, callback?: () => void);
+
+    address(): AddressInfo | string | null;
+    close(cb?: (err?: Error) => void): void;
+    handleUpgrade(
+      request: InstanceType<U>,
+      socket: Duplex,
+      upgradeHead: Buffer,
+      callback: (client: InstanceType<T>, request: InstanceType<U>) => void,
+    ): void;
+    shouldHandle(request: InstanceType<U>): boolean | Promise<boolean>;
+
+    on(event: 'connection', cb: (this: Server<T>, websocket: InstanceType<T>, request: InstanceType<U>) => void): this;
+    on(event: 'error', cb: (this: Server<T>, error: Error) => void): this;
+    on(event: 'headers', cb: (this: Server<T>, headers: string[], request: InstanceType<U>) => void): this;
+    on(event: 'close' | 'listening', cb: (this: Server<T>) => void): this;
+    on(event: 'wsClientError', cb: (this: Server<T>, error: Error, socket: Duplex, request: InstanceType<U>) => void): this;
+    on(event: string | symbol, listener: (this: Server<T>, ...args: any[]) => void): this;
+
+    once(event: 'connection', cb: (this: Server<T>, websocket: InstanceType<T>, request: InstanceType<U>) => void): this;
+    once(event: 'error', cb: (this: Server<T>, error: Error) => void): this;
+    once(event: 'headers', cb: (this: Server<T>, headers: string[], request: InstanceType<U>) => void): this;
+    once(event: 'close' | 'listening', cb: (this: Server<T>) => void): this;
+    once(event: 'wsClientError', cb: (this: Server<T>, error: Error, socket: Duplex, request: InstanceType<U>) => void): this;
+    once(event: string | symbol, listener: (this: Server<T>, ...args: any[]) => void): this;
+
+    off(event: 'connection', cb: (this: Server<T>, socket: InstanceType<T>, request: InstanceType<U>) => void): this;
+    off(event: 'error', cb: (this: Server<T>, error: Error) => void): this;
+    off(event: 'headers', cb: (this: Server<T>, headers: string[], request: InstanceType<U>) => void): this;
+    off(event: 'close' | 'listening', cb: (this: Server<T>) => void): this;
+    off(event: 'wsClientError', cb: (this: Server<T>, error: Error, socket: Duplex, request: InstanceType<U>) => void): this;
+    off(event: string | symbol, listener: (this: Server<T>, ...args: any[]) => void): this;
+
+    addListener(event: 'connection', cb: (websocket: InstanceType<T>, request: InstanceType<U>) => void): this;
+    addListener(event: 'error', cb: (error: Error) => void): this;
+    addListener(event: 'headers', cb: (headers: string[], request: InstanceType<U>) => void): this;
+    addListener(event: 'close' | 'listening', cb: () => void): this;
+    addListener(event: 'wsClientError', cb: (error: Error, socket: Duplex, request: InstanceType<U>) => void): this;
+    addListener(event: string | symbol, listener: (...args: any[]) => void): this;
+
+    removeListener(event: 'connection', cb: (websocket: InstanceType<T>, request: InstanceType<U>) => void): this;
+    removeListener(event: 'error', cb: (error: Error) => void): this;
+    removeListener(event: 'headers', cb: (headers: string[], request: InstanceType<U>) => void): this;
+    removeListener(event: 'close' | 'listening', cb: () => void): this;
+    removeListener(event: 'wsClientError', cb: (error: Error, socket: Duplex, request: InstanceType<U>) => void): this;
+    removeListener(event: string | symbol, listener: (...args: any[]) => void): this;
+  }
+
+  const WebSocketServer: typeof Server;
+  interface WebSocketServer extends Server {}
+  const WebSocket: typeof WebSocketAlias;
+  interface WebSocket extends WebSocketAlias {}
+
+  function createWebSocketStream(websocket: WebSocket, options?: DuplexOptions): Duplex;
+
+  /** ws's frame options for {@link Sender.frame}. */
+  interface FrameOptions {
+    fin?: boolean;
+    rsv1?: boolean;
+    opcode: number;
+    mask?: boolean;
+    maskBuffer?: Buffer;
+    generateMask?: (mask: Buffer) => void;
+    readOnly?: boolean;
+  }
+
+  /** ws's frame writer (exported by ws); `Sender.frame` pre-frames broadcasts. */
+  class Sender {
+    constructor(socket: Duplex, extensions?: Record<string, PerMessageDeflate>, generateMask?: (mask: Buffer) => void);
+    static frame(data: Buffer | string, options: FrameOptions): Buffer[];
+    send(data: BufferLike, options: { binary?: boolean; compress?: boolean; fin?: boolean; mask?: boolean }, cb?: (err?: Error | null) => void): void;
+    ping(data: any, mask: boolean, cb?: (err?: Error | null) => void): void;
+    pong(data: any, mask: boolean, cb?: (err?: Error | null) => void): void;
+    close(code: number | undefined, data: string | Uint8Array | undefined, mask: boolean, cb?: (err?: Error | null) => void): void;
+  }
+
+  interface ReceiverOptions {
+    allowSynchronousEvents?: boolean;
+    binaryType?: 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
+    extensions?: Record<string, PerMessageDeflate>;
+    isServer?: boolean;
+    maxBufferedChunks?: number;
+    maxFragments?: number;
+    maxPayload?: number;
+    skipUTF8Validation?: boolean;
+  }
+
+  /** ws's frame parser (exported by ws): a Writable emitting message, ping, pong, conclude, error. */
+  class Receiver extends Writable {
+    constructor(options?: ReceiverOptions);
+  }
+
+  /** permessage-deflate (RFC 7692) as ws exports it (8.20+). */
+  class PerMessageDeflate {
+    static readonly extensionName: 'permessage-deflate';
+    params: Record<string, number | true> | null;
+    constructor(options?: PerMessageDeflateOptions & { isServer?: boolean; maxPayload?: number }, isServer?: boolean, maxPayload?: number);
+    offer(): Record<string, number | true>;
+    accept(configurations: Record<string, (string | true)[]>[]): Record<string, number | true>;
+    cleanup(): void;
+    compress(data: Buffer | string, fin: boolean, callback: (err: Error | null, result?: Buffer) => void): void;
+    decompress(data: Buffer, fin: boolean, callback: (err: Error | null, result?: Buffer) => void): void;
+  }
+
+  /** `Sec-WebSocket-Extensions` helpers (ws 8.20+). */
+  const extension: {
+    parse(header: string): Record<string, Record<string, (string | true)[]>[]>;
+    format(extensions: Record<string, Record<string, unknown> | Record<string, unknown>[]>): string;
+  };
+
+  /** `Sec-WebSocket-Protocol` helper (ws 8.20+). */
+  const subprotocol: {
+    parse(header: string): Set<string>;
+  };
+
+  /** WHATWG-style `WebSocketStream` options. */
+  interface WebSocketStreamOptions {
+    protocols?: string[] | undefined;
+    signal?: AbortSignal | undefined;
+    /** Any ws client option, passed through. */
+    [option: string]: unknown;
+  }
+
+  /** What `opened` resolves to. */
+  interface WebSocketStreamConnection {
+    readable: ReadableStream<string | Uint8Array>;
+    writable: WritableStream<string | ArrayBuffer | ArrayBufferView>;
+    extensions: string;
+    protocol: string;
+  }
+
+  /** What `closed` resolves to. */
+  interface WebSocketCloseInfo {
+    closeCode?: number | undefined;
+    reason?: string | undefined;
+  }
+
+  /** A WebSocket as a pair of WHATWG streams, with backpressure end to end. */
+  class WebSocketStream {
+    constructor(url: string | URL, options?: WebSocketStreamOptions);
+    readonly url: string;
+    readonly opened: Promise<WebSocketStreamConnection>;
+    readonly closed: Promise<WebSocketCloseInfo>;
+    close(closeInfo?: WebSocketCloseInfo): void;
+    /** Wraps a server-side (or any open) ws-compatible WebSocket. */
+    static from(websocket: WebSocket): WebSocketStream;
+  }
+}
+
+export = WebSocket;

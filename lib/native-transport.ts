@@ -1,0 +1,324 @@
+/**
+ * Rust-owned connections: the socket is adopted into the native driver, which reads, parses,
+ * corks and writes inside Node's libuv loop and calls {@link dispatch} once per loop turn with
+ * every event of that turn.
+ */
+import type { Socket } from 'node:net';
+import { EventEmitter } from 'node:events';
+import { errorFromRecord } from './errors';
+import { Kind, native, RECORD, RESULT_CLOSING, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
+import type { SendOpts, Transport, TransportSink, WriteCallback } from './transport';
+
+type Driver = InstanceType<typeof native.NativeDriver>;
+
+const table = new Int32Array(RECORD * TABLE_RECORDS);
+const live: (NativeTransport | undefined)[] = [];
+let driver: Driver | null | undefined;
+
+/** The driver of this thread, created on first use; `null` where it cannot run (e.g. Bun). */
+function getDriver(): Driver | null {
+  if (driver === undefined) {
+    try {
+      driver = process.versions['bun'] ? null : new native.NativeDriver(dispatch as (arg?: unknown) => unknown, table);
+    } catch {
+      driver = null;
+    }
+  }
+  return driver;
+}
+
+/** Whether `socket` can be handed to the native driver: plain TCP/IPC with a real fd. */
+export function canAdopt(socket: unknown): socket is Socket {
+  if (process.env['FERROWS_NO_NATIVE'] || process.platform === 'win32') return false;
+  const s = socket as Socket & { _handle?: { fd?: number }; encrypted?: boolean };
+  if (!s || s.encrypted || typeof s.write !== 'function' || !s._handle) return false;
+  const fd = s._handle.fd;
+  return typeof fd === 'number' && fd >= 0 && s.writableLength === 0 && !s.destroyed && getDriver() !== null;
+}
+
+/** Dispatches one batch of records; see `crates/node/src/driver/batch.rs`. */
+function dispatch(count: number, slab: Buffer | undefined): void {
+  let failure: { error: unknown } | undefined;
+  for (let i = 0, at = 0; i < count; i++, at += RECORD) {
+    const transport = live[table[at]!];
+    if (transport === undefined) continue;
+    try {
+      transport.deliver(table[at + 1]!, table[at + 2]!, table[at + 3]!, table[at + 4]!, slab);
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure) throw failure.error;
+}
+
+/** Addresses snapshotted from the Node socket before it was destroyed. */
+interface Addresses {
+  remoteAddress: string | undefined;
+  remotePort: number | undefined;
+  remoteFamily: string | undefined;
+  localAddress: string | undefined;
+  localPort: number | undefined;
+}
+
+/**
+ * What `ws._socket` answers for a native connection: the addresses user code reads, and the
+ * socket methods ws users call (`setNoDelay`, `setKeepAlive`, `pause`, `destroy`, ...).
+ */
+export class NativeSocket extends EventEmitter {
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly remoteFamily: string | undefined;
+  readonly localAddress: string | undefined;
+  readonly localPort: number | undefined;
+  readonly #transport: NativeTransport;
+  destroyed = false;
+
+  constructor(transport: NativeTransport, addresses: Addresses) {
+    super();
+    this.#transport = transport;
+    this.remoteAddress = addresses.remoteAddress;
+    this.remotePort = addresses.remotePort;
+    this.remoteFamily = addresses.remoteFamily;
+    this.localAddress = addresses.localAddress;
+    this.localPort = addresses.localPort;
+  }
+
+  get readable(): boolean {
+    return !this.destroyed;
+  }
+
+  get writable(): boolean {
+    return !this.destroyed;
+  }
+
+  get bufferSize(): number {
+    return this.#transport.bufferedAmount();
+  }
+
+  get writableLength(): number {
+    return this.#transport.bufferedAmount();
+  }
+
+  address(): { address: string; family: string; port: number } | Record<string, never> {
+    if (this.localAddress === undefined) return {};
+    return { address: this.localAddress, family: this.remoteFamily ?? 'IPv4', port: this.localPort ?? 0 };
+  }
+
+  setNoDelay(noDelay = true): this {
+    this.#transport.setNoDelay(noDelay);
+    return this;
+  }
+
+  setKeepAlive(enable = false, initialDelay = 0): this {
+    this.#transport.setKeepAlive(enable, initialDelay);
+    return this;
+  }
+
+  setTimeout(_timeout: number, callback?: () => void): this {
+    if (callback) this.once('timeout', callback);
+    return this;
+  }
+
+  pause(): this {
+    this.#transport.pause();
+    return this;
+  }
+
+  resume(): this {
+    this.#transport.resume();
+    return this;
+  }
+
+  isPaused(): boolean {
+    return this.#transport.paused;
+  }
+
+  end(): this {
+    this.#transport.end();
+    return this;
+  }
+
+  destroy(): this {
+    this.#transport.destroy();
+    return this;
+  }
+
+  ref(): this {
+    return this;
+  }
+
+  unref(): this {
+    return this;
+  }
+}
+
+/** A connection owned by the native driver. */
+export class NativeTransport implements Transport {
+  readonly isNative = true;
+  readonly socket: NativeSocket;
+  paused = false;
+  readonly #driver: Driver;
+  readonly #id: number;
+  readonly #sink: TransportSink;
+  /** Positions and callbacks of writes still in flight, in position order. */
+  readonly #pending: { position: number; cb: WriteCallback }[] = [];
+  #closed = false;
+
+  private constructor(driver: Driver, id: number, sink: TransportSink, addresses: Addresses) {
+    this.#driver = driver;
+    this.#id = id;
+    this.#sink = sink;
+    this.socket = new NativeSocket(this, addresses);
+    live[id] = this;
+  }
+
+  /**
+   * Adopts `socket` (which must pass {@link canAdopt}): duplicates its descriptor into the driver
+   * and destroys Node's handle without sending FIN. `preface` is written first; `head` is parsed.
+   */
+  static adopt(socket: Socket, sink: TransportSink, isServer: boolean, options: ConnOptions, preface: Buffer | null, head: Buffer): NativeTransport {
+    const driver = getDriver()!;
+    const addresses: Addresses = {
+      remoteAddress: socket.remoteAddress,
+      remotePort: socket.remotePort,
+      remoteFamily: socket.remoteFamily,
+      localAddress: socket.localAddress,
+      localPort: socket.localPort,
+    };
+    const buffered = socket.readableLength > 0 ? (socket.read() as Buffer | null) : null;
+    const firstBytes = buffered ? Buffer.concat([head, buffered]) : head;
+    const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
+    const id = driver.adopt(fd, isServer, options, preface ?? undefined, firstBytes.length ? firstBytes : undefined);
+    socket.destroy();
+    return new NativeTransport(driver, id, sink, addresses);
+  }
+
+  /** Handles one record (called by the dispatcher). */
+  deliver(kind: number, a: number, b: number, c: number, slab: Buffer | undefined): void {
+    switch (kind) {
+      case Kind.Text:
+        return this.#sink._onMessage(slab!.subarray(a, a + b), false);
+      case Kind.Binary:
+        return this.#sink._onMessage(slab!.subarray(a, a + b), true);
+      case Kind.Ping:
+        return this.#sink._onPing(payload(slab, a, b));
+      case Kind.Pong:
+        return this.#sink._onPong(payload(slab, a, b));
+      case Kind.CloseFrame:
+        return this.#sink._onConclude(c, payload(slab, a, b));
+      case Kind.Error:
+        return this.#sink._onProtocolError(errorFromRecord(slab!.toString('latin1', a, a + b), c));
+      case Kind.Written:
+        return this.#written(a * 2 ** 32 + (b >>> 0));
+      case Kind.End:
+        this.socket.emit('end');
+        return this.#sink._onEnd();
+      case Kind.Closed:
+        return this.#onClosed(a);
+      default:
+        return undefined;
+    }
+  }
+
+  #written(position: number): void {
+    const pending = this.#pending;
+    let done = 0;
+    while (done < pending.length && pending[done]!.position <= position) done++;
+    if (done === 0) return;
+    const finished = pending.splice(0, done);
+    for (const { cb } of finished) cb(null);
+  }
+
+  #onClosed(errno: number): void {
+    this.#closed = true;
+    live[this.#id] = undefined;
+    this.socket.destroyed = true;
+    const pending = this.#pending.splice(0);
+    if (pending.length) {
+      const err = Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' });
+      for (const { cb } of pending) cb(err);
+    }
+    if (errno) this.socket.emit('error', Object.assign(new Error(`socket error (errno ${errno})`), { errno }));
+    this.socket.emit('close', errno !== 0);
+    this.#sink._onTransportClose();
+  }
+
+  #track(position: number, cb: WriteCallback | undefined): void {
+    if (cb === undefined) return;
+    if (position < 0) {
+      const err = new Error('WebSocket is not open: readyState 2 (CLOSING)');
+      process.nextTick(cb, err);
+      return;
+    }
+    this.#pending.push({ position, cb });
+  }
+
+  send(data: Buffer | string, opts: SendOpts, cb: WriteCallback | undefined): void {
+    if (this.#closed) return this.#track(RESULT_CLOSING, cb);
+    const flags = sendFlags(opts.binary, opts.fin, opts.compress, opts.mask, cb !== undefined);
+    const position =
+      typeof data === 'string'
+        ? this.#driver.sendText(this.#id, data, flags, opts.maskKey)
+        : this.#driver.send(this.#id, data, flags, opts.maskKey);
+    this.#track(position, cb);
+  }
+
+  ping(data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void {
+    this.#control(false, data, mask, cb);
+  }
+
+  pong(data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void {
+    this.#control(true, data, mask, cb);
+  }
+
+  #control(pong: boolean, data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void {
+    if (this.#closed) return this.#track(RESULT_CLOSING, cb);
+    const flags = sendFlags(false, true, false, mask, cb !== undefined);
+    this.#track(this.#driver.control(this.#id, pong, data, flags), cb);
+  }
+
+  close(code: number | undefined, reason: Buffer, cb: WriteCallback): void {
+    if (this.#closed) return this.#track(RESULT_CLOSING, cb);
+    this.#track(this.#driver.close(this.#id, code ?? -1, reason), cb);
+  }
+
+  end(): void {
+    if (!this.#closed) this.#driver.end(this.#id);
+  }
+
+  destroy(): void {
+    if (!this.#closed) this.#driver.terminate(this.#id);
+  }
+
+  pause(): void {
+    this.paused = true;
+    if (!this.#closed) this.#driver.setPaused(this.#id, true);
+  }
+
+  resume(): void {
+    this.paused = false;
+    if (!this.#closed) this.#driver.setPaused(this.#id, false);
+  }
+
+  bufferedAmount(): number {
+    return this.#closed ? 0 : this.#driver.bufferedAmount(this.#id);
+  }
+
+  setNoDelay(on: boolean): void {
+    if (!this.#closed) this.#driver.setNoDelay(this.#id, on);
+  }
+
+  setKeepAlive(on: boolean, delayMs: number): void {
+    if (!this.#closed) this.#driver.setKeepAlive(this.#id, on, delayMs);
+  }
+}
+
+/** A copy of a control payload (ws hands out views; ours must outlive the slab's reuse). */
+function payload(slab: Buffer | undefined, offset: number, length: number): Buffer {
+  return slab === undefined || length === 0 ? Buffer.alloc(0) : slab.subarray(offset, offset + length);
+}
+
+/** Live native connections (for tests). */
+export function nativeConnections(): number {
+  return driver ? driver.connections : 0;
+}

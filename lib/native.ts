@@ -1,0 +1,57 @@
+/**
+ * The native addon: loaded once, with the record layout it shares with JavaScript.
+ * (Mirrors `crates/node/src/driver/batch.rs` and `binding_driver.rs`.)
+ */
+import * as path from 'node:path';
+import type * as Binding from '../binding';
+
+/** The napi-rs loader picks the `.node` file (or platform package) for this machine. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+export const native: typeof Binding = require(path.join(__dirname, '..', '..', 'binding.js'));
+
+/** `i32`s per event record. */
+export const RECORD = 5;
+/** Records in a shared table. */
+export const TABLE_RECORDS = 4096;
+
+/** Event record kinds. */
+export const enum Kind {
+  Text = 1,
+  Binary = 2,
+  Ping = 3,
+  Pong = 4,
+  CloseFrame = 5,
+  Error = 6,
+  Written = 7,
+  End = 8,
+  Closed = 9,
+  Abort = 10,
+}
+
+/** `send` flags. */
+export const enum Flag {
+  Binary = 1,
+  Fin = 2,
+  Compress = 4,
+  MaskSet = 8,
+  Mask = 16,
+  Notify = 32,
+}
+
+/** Send-path return values below zero. */
+export const RESULT_CLOSING = -1;
+export const RESULT_TOO_LONG = -2;
+
+/** Builds send flags from ws's options. */
+export function sendFlags(binary: boolean, fin: boolean, compress: boolean, mask: boolean | undefined, notify: boolean): number {
+  let flags = 0;
+  if (binary) flags |= Flag.Binary;
+  if (fin) flags |= Flag.Fin;
+  if (compress) flags |= Flag.Compress;
+  if (mask !== undefined) flags |= Flag.MaskSet | (mask ? Flag.Mask : 0);
+  if (notify) flags |= Flag.Notify;
+  return flags;
+}
+
+/** Connection options as the addon takes them. */
+export type ConnOptions = Binding.ConnOptions;
