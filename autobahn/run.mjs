@@ -31,7 +31,10 @@ const PRESETS = {
 };
 // 12.x.1-5 (16 B-4 KiB messages) and 12.x.11 (8 KiB auto-fragmented to 256 B), same for 13.x: 72 of the 216
 // deflate cases at about a tenth of their time (the 64/128 KiB variants dominate the full run).
-PRESETS['deflate-smoke'] = ['12', '13'].flatMap((g) => [1, 2, 3, 4, 5, 11].map((v) => `${g}.*.${v}`));
+// wstest treats a pattern with `*` as a regex matched at the start only ("12.*.1" also matches 12.1.10), so
+// these are exact ids.
+PRESETS['deflate-smoke'] = [[12, 5], [13, 7]].flatMap(([g, n]) => Array.from({ length: n }, (_, i) => i + 1)
+  .flatMap((sub) => [1, 2, 3, 4, 5, 11].map((v) => `${g}.${sub}.${v}`)));
 PRESETS.ci = [...PRESETS['no-deflate'], ...PRESETS['deflate-smoke']];
 const log = (...a) => console.log('[autobahn]', ...a);
 // ws >= 8.21 closes with 1008 after 16384 fragments of one message (`maxFragments`, CVE-2026-48779). Cases
@@ -364,8 +367,23 @@ function prepareOutdir(dir) {
   if (fs.existsSync(dir) && fs.readdirSync(dir).length && !fs.existsSync(path.join(dir, 'wstest.log'))) {
     throw new Error(`${dir} is not empty and is not an earlier autobahn report dir; refusing to clear it`);
   }
+  const lock = path.join(dir, 'run.pid');
+  const pid = fs.existsSync(lock) ? Number(fs.readFileSync(lock, 'utf8')) : 0;
+  if (pid && pid !== process.pid && isAlive(pid)) {
+    throw new Error(`another run (pid ${pid}) is using ${dir}; pass a different --outdir`);
+  }
   fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(lock, `${process.pid}\n`);
+}
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
 }
 
 function readResults(indexFile, agent) {
@@ -459,7 +477,7 @@ async function main() {
   } else {
     const ctx = await makeContext(opts);
     prepareOutdir(ctx.outdir);
-    log(`role=${ctx.role} impl=${opts.impl} cases=${ctx.cases.join(',')} outdir=${path.relative(process.cwd(), ctx.outdir) || '.'}`);
+    log(`role=${ctx.role} impl=${opts.impl} cases=${opts.cases} (${ctx.cases.length} patterns) outdir=${path.relative(process.cwd(), ctx.outdir) || '.'}`);
     try {
       caseIds = await (ctx.role === 'server' ? runServerRole(ctx) : runClientRole(ctx));
     } catch (err) {

@@ -53,6 +53,7 @@ export class JsTransport implements Transport {
       start += count;
       count = count === TABLE_RECORDS ? engine.nextRecords(start) : 0;
     }
+    engine.commit(Date.now());
     this.#flush(undefined);
     if (engine.aborted) this.socket.destroy();
     else if (engine.shouldShutdown) this.socket.end();

@@ -197,9 +197,9 @@ export class NativeTransport implements Transport {
   deliver(kind: number, a: number, b: number, c: number, slab: Buffer | undefined): void {
     switch (kind) {
       case Kind.Text:
-        return this.#sink._onMessage(slab!.subarray(a, a + b), false);
+        return this.#sink._onMessage(payload(slab, a, b), false);
       case Kind.Binary:
-        return this.#sink._onMessage(slab!.subarray(a, a + b), true);
+        return this.#sink._onMessage(payload(slab, a, b), true);
       case Kind.Ping:
         return this.#sink._onPing(payload(slab, a, b));
       case Kind.Pong:
@@ -238,7 +238,9 @@ export class NativeTransport implements Transport {
       const err = Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' });
       for (const { cb } of pending) cb(err);
     }
-    if (errno) this.socket.emit('error', Object.assign(new Error(`socket error (errno ${errno})`), { errno }));
+    if (errno && this.socket.listenerCount('error') > 0) {
+      this.socket.emit('error', Object.assign(new Error(`socket error (errno ${errno})`), { errno }));
+    }
     this.socket.emit('close', errno !== 0);
     this.#sink._onTransportClose();
   }
@@ -313,7 +315,7 @@ export class NativeTransport implements Transport {
   }
 }
 
-/** A copy of a control payload (ws hands out views; ours must outlive the slab's reuse). */
+/** A payload: a view into this batch's slab (each batch has its own). */
 function payload(slab: Buffer | undefined, offset: number, length: number): Buffer {
   return slab === undefined || length === 0 ? Buffer.alloc(0) : slab.subarray(offset, offset + length);
 }

@@ -82,6 +82,9 @@ impl ConnOptions {
                 .filter(|v| v.is_finite() && *v >= 0.0)
                 .map_or(DEFAULT_CLOSE_TIMEOUT_MS, |v| v as u64),
             deflate: self.deflate.map(DeflateOptions::to_settings),
+            // Events reach JavaScript after parsing, so the engine's own replies
+            // wait until the application has handled them (ws's wire order).
+            defer_replies: true,
             mask_seed,
             ..Config::default()
         }

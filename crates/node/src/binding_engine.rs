@@ -145,6 +145,13 @@ impl Engine {
             .map_or(-1.0, |p| p as f64)
     }
 
+    /// Writes the held automatic replies (pongs, the close reply) once the
+    /// application has handled the events of the last `receive`.
+    #[napi(catch_unwind)]
+    pub fn commit(&mut self, now_ms: f64) {
+        self.engine.commit_replies(now_ms as u64);
+    }
+
     /// Takes every pending output byte as one `Buffer`, or `null` if none.
     #[napi(catch_unwind)]
     pub fn take_output(&mut self) -> Option<Buffer> {

@@ -22,6 +22,11 @@ pub struct Config {
     pub cork: CorkConfig,
     /// permessage-deflate, when the handshake negotiated it.
     pub deflate: Option<DeflateSettings>,
+    /// Hold the engine's own close frame (close reply, error close) until
+    /// [`Connection::commit_replies`](super::Connection::commit_replies): for
+    /// drivers that hand events to the application later than they parse
+    /// them (see the `replies` module).
+    pub defer_replies: bool,
     /// Seed for the client's masking keys (RFC 6455 §10.3: unpredictable). The
     /// driver fills it from the operating system's random source. Unused by
     /// servers.
@@ -37,6 +42,7 @@ impl Default for Config {
             close_timeout_ms: DEFAULT_CLOSE_TIMEOUT_MS,
             cork: CorkConfig::default(),
             deflate: None,
+            defer_replies: false,
             mask_seed: [0; 32],
         }
     }

@@ -9,6 +9,7 @@ mod config;
 mod event;
 mod message;
 mod receiver;
+mod replies;
 mod sender;
 
 #[cfg(test)]
@@ -31,6 +32,7 @@ use crate::frame::{DataKind, OpCode};
 use crate::limits::Limits;
 use message::Assembler;
 use receiver::{Receiver, Step};
+use replies::Replies;
 use sender::Sender;
 
 /// One WebSocket connection after the opening handshake, for role `R`.
@@ -92,6 +94,8 @@ pub struct Connection<R: crate::role::Role> {
     close_deadline: Option<u64>,
     /// Cork positions of automatic pongs not yet written.
     pong_marks: VecDeque<u64>,
+    defer_replies: bool,
+    replies: Replies,
 }
 
 /// Why a command was refused.
@@ -140,6 +144,8 @@ impl<R: crate::role::Role> Connection<R> {
             failed: false,
             close_deadline: None,
             pong_marks: VecDeque::new(),
+            defer_replies: config.defer_replies,
+            replies: Replies::default(),
         }
     }
 
@@ -241,7 +247,7 @@ impl<R: crate::role::Role> Connection<R> {
         if !self.close_sent {
             let mut reply = Vec::with_capacity(payload.len());
             close::encode_payload(frame.code, frame.reason, &mut reply);
-            self.queue_close(&reply, now_ms);
+            self.reply_close(&reply, now_ms);
         }
         handler.close(frame.code, frame.reason);
         Ok(())
@@ -256,9 +262,34 @@ impl<R: crate::role::Role> Connection<R> {
         self.failed = true;
         self.recv.halt();
         if !self.close_sent {
-            self.queue_close(&err.close_code().to_be_bytes(), now_ms);
+            self.reply_close(&err.close_code().to_be_bytes(), now_ms);
         }
         handler.error(err);
+    }
+
+    /// Queues (or, when deferring, holds) the engine's own close frame.
+    fn reply_close(&mut self, payload: &[u8], now_ms: u64) {
+        if self.defer_replies {
+            self.replies.set_close(payload);
+        } else {
+            self.queue_close(payload, now_ms);
+        }
+    }
+
+    /// Writes the held close frame into the outgoing stream and starts the
+    /// close timer. Drivers with [`Config::defer_replies`] call this once the
+    /// application has handled the events delivered so far (before flushing).
+    pub fn commit_replies(&mut self, now_ms: u64) {
+        if let Some(close) = self.replies.take_close() {
+            if !self.close_sent {
+                self.queue_close(close.as_slice(), now_ms);
+            }
+        }
+    }
+
+    /// Whether a close frame waits for [`Connection::commit_replies`].
+    pub fn has_pending_replies(&self) -> bool {
+        self.replies.has_close()
     }
 
     fn queue_close(&mut self, payload: &[u8], now_ms: u64) {
@@ -337,6 +368,9 @@ impl<R: crate::role::Role> Connection<R> {
         now_ms: u64,
     ) -> Result<u64, SendError> {
         self.ensure_sendable()?;
+        if self.replies.has_close() {
+            return Err(SendError::Closing);
+        }
         let mut payload = Vec::with_capacity(2 + reason.len());
         match code {
             None if reason.is_empty() => {}
@@ -391,6 +425,7 @@ impl<R: crate::role::Role> Connection<R> {
     /// Drops all pending output (the transport is gone); returns how much.
     pub fn discard_output(&mut self) -> usize {
         self.pong_marks.clear();
+        self.replies.clear();
         self.send.release();
         self.send.cork.clear()
     }
@@ -419,7 +454,7 @@ impl<R: crate::role::Role> Connection<R> {
 
     /// Neither side has started the closing handshake and input has not failed.
     pub fn is_open(&self) -> bool {
-        !self.close_sent && !self.close_received && !self.failed
+        !self.close_sent && !self.close_received && !self.failed && !self.replies.has_close()
     }
 
     /// Our close frame has been queued.

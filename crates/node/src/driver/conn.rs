@@ -79,6 +79,16 @@ impl Engine {
         with_engine!(self, c => c.close(code, reason, now_ms))
     }
 
+    /// Writes held automatic replies (after the application saw the events).
+    pub fn commit_replies(&mut self, now_ms: u64) {
+        with_engine!(self, c => c.commit_replies(now_ms))
+    }
+
+    /// Whether automatic replies wait for [`Engine::commit_replies`].
+    pub fn has_pending_replies(&self) -> bool {
+        with_engine!(self, c => c.has_pending_replies())
+    }
+
     /// Bytes waiting to be written.
     pub fn pending_bytes(&self) -> usize {
         with_engine!(self, c => c.pending_bytes())

@@ -59,6 +59,24 @@ pub fn writev(fd: RawFd, slices: &[IoSlice<'_>]) -> io::Result<usize> {
     }
 }
 
+/// The pending socket error (`SO_ERROR`), e.g. `ECONNRESET` after libuv
+/// reported `POLLERR` (which it surfaces as `UV_EBADF`).
+pub fn take_error(fd: RawFd) -> Option<i32> {
+    let mut value: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are valid out-pointers of the declared size.
+    let rc = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            (&mut value as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    (rc == 0 && value != 0).then_some(value)
+}
+
 /// Half-closes the write side (TCP FIN).
 pub fn shutdown_write(fd: RawFd) -> io::Result<()> {
     // SAFETY: plain system call on an owned descriptor.

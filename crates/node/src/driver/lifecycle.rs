@@ -91,7 +91,9 @@ impl Driver {
 
     fn on_poll(&mut self, id: u32, status: c_int, events: c_int) {
         if status < 0 {
-            return self.destroy(id, -status);
+            let fd = self.conn_mut(id).map(|c| c.fd);
+            let errno = fd.and_then(io::take_error).unwrap_or(-status);
+            return self.destroy(id, errno);
         }
         if events & poll_event::WRITABLE != 0 {
             self.flush(id);
@@ -222,9 +224,16 @@ impl Driver {
         }
     }
 
+    /// Check phase, after delivery: commit each dirty connection's held
+    /// replies (the application has now seen the events before them), flush.
     fn flush_dirty(&mut self) {
         let dirty = std::mem::take(&mut self.dirty);
+        let now = self.now();
         for &id in &dirty {
+            if let Some(conn) = self.conn_mut(id) {
+                conn.engine.commit_replies(now);
+            }
+            self.schedule(id);
             self.flush(id);
         }
         let mut dirty = dirty;

@@ -226,9 +226,9 @@ impl Driver {
 }
 
 fn slot_has_output(driver: &mut Driver, id: u32) -> bool {
-    driver
-        .conn_mut(id)
-        .is_some_and(|c| c.engine.pending_bytes() > 0 || c.engine.should_shutdown())
+    driver.conn_mut(id).is_some_and(|c| {
+        c.engine.pending_bytes() > 0 || c.engine.should_shutdown() || c.engine.has_pending_replies()
+    })
 }
 
 /// Queues raw bytes (the handshake response) ahead of every frame.

@@ -171,3 +171,73 @@ fn eof_reports_whether_the_handshake_completed() {
     h.feed(&to_server(0x88, b""));
     assert!(h.conn.receive_eof());
 }
+
+fn deferred_server() -> Harness<Server> {
+    Harness::new(Config {
+        defer_replies: true,
+        ..Config::default()
+    })
+}
+
+#[test]
+fn deferred_replies_let_the_application_answer_earlier_messages_first() {
+    let mut h = deferred_server();
+    h.feed(&concat(&[
+        to_server(0x81, b"first"),
+        to_server(0x89, b"ping"),
+        to_server(0xf1, b"bad"),
+    ]));
+    assert_eq!(
+        h.conn.pending_bytes(),
+        6,
+        "only the pong is written before the commit"
+    );
+    // The application echoes the message it saw before the failure.
+    h.conn
+        .send(DataKind::Text, b"first", SendOptions::default())
+        .unwrap();
+    assert_eq!(
+        h.conn.close(Some(1000), b"", h.now),
+        Err(SendError::Closing)
+    );
+    h.conn.commit_replies(h.now);
+    let frames: Vec<_> = h
+        .take_frames()
+        .into_iter()
+        .map(|f| (f.opcode, f.payload))
+        .collect();
+    assert_eq!(
+        frames,
+        vec![
+            (0xa, b"ping".to_vec()),
+            (1, b"first".to_vec()),
+            (8, 1002u16.to_be_bytes().to_vec())
+        ]
+    );
+    assert!(h.conn.should_shutdown());
+}
+
+#[test]
+fn deferred_close_reply_follows_the_application_echo() {
+    let mut h = deferred_server();
+    h.feed(&concat(&[
+        to_server(0x81, b"last words"),
+        to_server(0x88, &close_payload(1000, b"bye")),
+    ]));
+    assert!(!h.conn.is_open());
+    assert!(
+        !h.conn.should_shutdown(),
+        "no shutdown before the close reply is out"
+    );
+    h.conn
+        .send(DataKind::Text, b"last words", SendOptions::default())
+        .unwrap();
+    h.conn.commit_replies(h.now);
+    let frames: Vec<_> = h.take_frames().into_iter().map(|f| f.opcode).collect();
+    assert_eq!(frames, vec![1, 8]);
+    assert!(h.conn.should_shutdown());
+    assert_eq!(
+        h.conn.poll_timeout(),
+        Some(h.now + DEFAULT_CLOSE_TIMEOUT_MS)
+    );
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// `npm test`: every check, in order, stopping at the first failure, with a timing summary.
+//
+//   lint      cargo fmt --check, clippy -D warnings, tsc (library and tests)
+//   rust      cargo test for the workspace, and the loom models of the lock-free queues
+//   js        ava: the ws-compatible API, WebSocketStream, demo and browser tests
+//   autobahn  Autobahn|TestSuite cases 1-10 in both roles (the full 517: `npm run test:autobahn:all`)
+//   fuzz      every fuzz target for a bounded time (FERROWS_FUZZ_SECONDS, default 20 s each)
+//
+// `node scripts/test.mjs rust js` runs a subset.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const fuzzSeconds = process.env.FERROWS_FUZZ_SECONDS ?? '20';
+const loomTarget = process.env.CARGO_TARGET_DIR ? `${process.env.CARGO_TARGET_DIR}-loom` : 'target/loom';
+
+const steps = {
+  lint: [
+    ['cargo', ['fmt', '--all', '--check']],
+    ['cargo', ['clippy', '--workspace', '--all-targets', '--', '-D', 'warnings']],
+    ['npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
+    ['npx', ['tsc', '-p', '__test__/tsconfig.json']],
+  ],
+  rust: [
+    ['cargo', ['test', '--workspace']],
+    [
+      'cargo',
+      ['test', '-p', 'ferrows-core', '--release', '--lib', 'queue'],
+      { RUSTFLAGS: '--cfg loom', CARGO_TARGET_DIR: loomTarget, LOOM_MAX_PREEMPTIONS: '2' },
+    ],
+  ],
+  js: [['npx', ['ava']]],
+  autobahn: [
+    ['bash', ['autobahn/setup.sh']],
+    ['node', ['autobahn/run.mjs', '--role', 'server', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'no-deflate']],
+    ['node', ['autobahn/run.mjs', '--role', 'client', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'no-deflate']],
+  ],
+  fuzz: [['bash', ['fuzz/run.sh', fuzzSeconds]]],
+};
+
+const selected = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(steps);
+for (const name of selected) {
+  if (!steps[name]) {
+    console.error(`unknown step "${name}"; known: ${Object.keys(steps).join(', ')}`);
+    process.exit(2);
+  }
+}
+if (!existsSync('dist/index.js') || !existsSync('binding.js')) {
+  console.error('The addon is not built: run `npm install` (or `npm run build`) first.');
+  process.exit(1);
+}
+
+const timings = [];
+for (const name of selected) {
+  const started = Date.now();
+  for (const [cmd, args, env] of steps[name]) {
+    console.log(`\n\x1b[1m[test:${name}] ${cmd} ${args.join(' ')}\x1b[0m`);
+    const result = spawnSync(cmd, args, { stdio: 'inherit', env: { ...process.env, ...env } });
+    if (result.status !== 0) {
+      console.error(`\n[test:${name}] FAILED: ${cmd} ${args.join(' ')} (exit ${result.status ?? result.signal})`);
+      process.exit(1);
+    }
+  }
+  timings.push([name, ((Date.now() - started) / 1000).toFixed(1)]);
+}
+console.log('\nAll checks passed:');
+for (const [name, seconds] of timings) console.log(`  ${name.padEnd(9)} ${seconds} s`);
