@@ -113,6 +113,18 @@ function canConnect(port) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+// wstest processes still running; killed if this driver is interrupted (wstest-loopback.py also exits by itself
+// once its parent is gone).
+const running = new Set();
+for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  process.on(signal, () => {
+    for (const child of running) child.kill('SIGKILL');
+    log(`${signal}: stopped`);
+    process.exit(code);
+  });
+}
+process.on('exit', () => running.forEach((child) => child.kill('SIGKILL')));
+
 // ---------------------------------------------------------------- wstest process
 
 function findPython(explicit) {
@@ -140,7 +152,11 @@ class Wstest {
       cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    this.exited = once(this.child, 'exit').then(([code, signal]) => ({ code, signal }));
+    running.add(this.child);
+    this.exited = once(this.child, 'exit').then(([code, signal]) => {
+      running.delete(this.child);
+      return { code, signal };
+    });
     this.readyLine = new Promise((resolve) => (this.resolveReady = resolve));
     for (const stream of [this.child.stdout, this.child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => this.line(line, verbose));
