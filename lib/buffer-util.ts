@@ -43,6 +43,14 @@ export function toBuffer(data: unknown): Converted {
   return { buffer: Buffer.from(data as string), readOnly: false };
 }
 
+/** The bytes of send() data, without copying ArrayBuffers and views (no wrapper object). */
+export function bytesOf(data: unknown): Buffer {
+  if (Buffer.isBuffer(data)) return data;
+  if (data instanceof ArrayBuffer) return new FastBuffer(data);
+  if (ArrayBuffer.isView(data)) return new FastBuffer(data.buffer, data.byteOffset, data.byteLength);
+  return Buffer.from(data as string);
+}
+
 /** Byte length of send() data as ws computes it. */
 export function byteLengthOf(data: unknown): number {
   if (typeof data === 'string') return Buffer.byteLength(data);

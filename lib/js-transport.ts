@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import { errorFromRecord } from './errors';
 import { Kind, native, RECORD, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
-import type { SendOpts, Transport, TransportSink, WriteCallback } from './transport';
+import type { Transport, TransportSink, WriteCallback } from './transport';
 
 type Engine = InstanceType<typeof native.Engine>;
 
@@ -110,10 +110,9 @@ export class JsTransport implements Transport {
     if (cb) process.nextTick(cb, new Error('WebSocket is not open: readyState 2 (CLOSING)'));
   }
 
-  send(data: Buffer | string, opts: SendOpts, cb: WriteCallback | undefined): void {
+  send(data: Buffer | string, flags: number, maskKey: number | undefined, cb: WriteCallback | undefined): void {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    const flags = sendFlags(opts.binary, opts.fin, opts.compress, opts.mask, false);
-    if (this.#engine.send(bytes, flags, opts.maskKey) < 0) return this.#fail(cb);
+    if (this.#engine.send(bytes, flags, maskKey) < 0) return this.#fail(cb);
     this.#flush(cb);
   }
 

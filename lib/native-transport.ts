@@ -6,8 +6,8 @@
 import type { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { errorFromRecord } from './errors';
-import { Kind, native, RECORD, RESULT_CLOSING, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
-import type { SendOpts, Transport, TransportSink, WriteCallback } from './transport';
+import { Flag, Kind, native, RECORD, RESULT_CLOSING, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
+import type { Transport, TransportSink, WriteCallback } from './transport';
 
 type Driver = InstanceType<typeof native.NativeDriver>;
 
@@ -49,6 +49,12 @@ function dispatch(count: number, slab: Buffer | undefined): void {
     }
   }
   if (failure) throw failure.error;
+}
+
+/** The internals of `net.Server` that track open connections. */
+interface CountingServer {
+  _connections: number;
+  _emitCloseIfDrained?: () => void;
 }
 
 /** Addresses snapshotted from the Node socket before it was destroyed. */
@@ -163,6 +169,8 @@ export class NativeTransport implements Transport {
   /** Positions and callbacks of writes still in flight, in position order. */
   readonly #pending: { position: number; cb: WriteCallback }[] = [];
   #closed = false;
+  /** The Node server that accepted the socket, whose connection count we hold. */
+  #server: CountingServer | null = null;
 
   private constructor(driver: Driver, id: number, sink: TransportSink, addresses: Addresses) {
     this.#driver = driver;
@@ -189,8 +197,14 @@ export class NativeTransport implements Transport {
     const firstBytes = buffered ? Buffer.concat([head, buffered]) : head;
     const fd = (socket as unknown as { _handle: { fd: number } })._handle.fd;
     const id = driver.adopt(fd, isServer, options, preface ?? undefined, firstBytes.length ? firstBytes : undefined);
+    // Destroying Node's socket makes its http server forget the connection; keep it counted so
+    // `server.close(cb)` and `getConnections()` still wait for and see it, as with ws.
+    const server = (socket as unknown as { _server?: CountingServer })._server ?? null;
+    if (server) server._connections++;
     socket.destroy();
-    return new NativeTransport(driver, id, sink, addresses);
+    const transport = new NativeTransport(driver, id, sink, addresses);
+    transport.#server = server;
+    return transport;
   }
 
   /** Handles one record (called by the dispatcher). */
@@ -242,6 +256,12 @@ export class NativeTransport implements Transport {
       this.socket.emit('error', Object.assign(new Error(`socket error (errno ${errno})`), { errno }));
     }
     this.socket.emit('close', errno !== 0);
+    const server = this.#server;
+    this.#server = null;
+    if (server) {
+      server._connections--;
+      server._emitCloseIfDrained?.();
+    }
     this.#sink._onTransportClose();
   }
 
@@ -255,14 +275,14 @@ export class NativeTransport implements Transport {
     this.#pending.push({ position, cb });
   }
 
-  send(data: Buffer | string, opts: SendOpts, cb: WriteCallback | undefined): void {
+  send(data: Buffer | string, flags: number, maskKey: number | undefined, cb: WriteCallback | undefined): void {
     if (this.#closed) return this.#track(RESULT_CLOSING, cb);
-    const flags = sendFlags(opts.binary, opts.fin, opts.compress, opts.mask, cb !== undefined);
+    if (cb !== undefined) flags |= Flag.Notify;
     const position =
       typeof data === 'string'
-        ? this.#driver.sendText(this.#id, data, flags, opts.maskKey)
-        : this.#driver.send(this.#id, data, flags, opts.maskKey);
-    this.#track(position, cb);
+        ? this.#driver.sendText(this.#id, data, flags, maskKey)
+        : this.#driver.send(this.#id, data, flags, maskKey);
+    if (cb !== undefined) this.#track(position, cb);
   }
 
   ping(data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void {

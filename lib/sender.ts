@@ -5,7 +5,7 @@
  */
 import { randomFillSync } from 'node:crypto';
 import type { Duplex } from 'node:stream';
-import { isBlob, isValidStatusCode, toBuffer } from './buffer-util';
+import { isBlob, isValidStatusCode, toBuffer, type Converted } from './buffer-util';
 import { EMPTY_BUFFER } from './constants';
 import { native } from './native';
 import type { PerMessageDeflate } from './permessage-deflate';
@@ -59,20 +59,32 @@ function header(fin: boolean, rsv1: boolean, opcode: number, length: number, ext
   return { target, offset };
 }
 
+type Job = { kind: 'frame'; data: Buffer; compress: boolean; options: FrameOptions; byteLength: number; cb: Callback | undefined }
+  | { kind: 'blob'; data: Blob; compress: boolean; options: FrameOptions; byteLength: number; cb: Callback | undefined };
+
+const DEFAULT = 0;
+const DEFLATING = 1;
+const GET_BLOB_DATA = 2;
+
 export class Sender {
   readonly _socket: Duplex;
   readonly _extensions: Record<string, PerMessageDeflate>;
   readonly _generateMask: ((mask: Buffer) => void) | undefined;
-  readonly _maskBuffer: Buffer = Buffer.alloc(4);
+  readonly _maskBuffer: Buffer | undefined;
   _bufferedBytes = 0;
   _firstFragment = true;
   _compress = false;
+  /** Frames wait here (in order) while a compression or a Blob read is in flight, as in ws. */
+  readonly _queue: Job[] = [];
+  _state: number = DEFAULT;
   onerror: (err: Error) => void = () => {};
 
   constructor(socket: Duplex, extensions?: Record<string, PerMessageDeflate>, generateMask?: (mask: Buffer) => void) {
     this._socket = socket;
     this._extensions = extensions ?? {};
     this._generateMask = generateMask;
+    // Without a generator, masks come from the shared random pool into a shared buffer (as in ws).
+    this._maskBuffer = generateMask ? Buffer.alloc(4) : undefined;
   }
 
   /** Frames `data`: returns `[header]`, `[header, payload]`, or one merged Buffer when masking read-only data. */
@@ -103,6 +115,7 @@ export class Sender {
     return [target, bytes];
   }
 
+  /** Sends a close frame; `code` undefined sends an empty one. Throws like ws on bad arguments. */
   close(code: number | undefined, data: string | Uint8Array | undefined, mask: boolean, cb?: Callback): void {
     let buf: Buffer;
     if (code === undefined) buf = EMPTY_BUFFER;
@@ -120,7 +133,7 @@ export class Sender {
       else if (data instanceof Uint8Array) buf.set(data, 2);
       else throw new TypeError('Second argument must be a string or a Uint8Array');
     }
-    this.#write(Sender.frame(buf, this.#opts(0x08, true, false, mask, false)), cb);
+    this.#submit({ kind: 'frame', data: buf, compress: false, options: this.#opts(0x08, true, false, mask, false), byteLength: buf.length, cb });
   }
 
   ping(data: unknown, mask: boolean, cb?: Callback): void {
@@ -132,44 +145,126 @@ export class Sender {
   }
 
   #control(opcode: number, data: unknown, mask: boolean, cb?: Callback): void {
-    const { buffer, readOnly } = typeof data === 'string' ? { buffer: Buffer.from(data), readOnly: false } : toBuffer(data ?? EMPTY_BUFFER);
-    if (buffer.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
-    this.#write(Sender.frame(buffer, this.#opts(opcode, true, false, mask, readOnly)), cb);
-  }
-
-  send(data: unknown, options: { binary?: boolean; compress?: boolean; fin?: boolean; mask?: boolean }, cb?: Callback): void {
     if (isBlob(data)) {
-      data.arrayBuffer().then((ab) => this.send(Buffer.from(ab), options, cb), (err: Error) => this.onerror(err));
+      if (data.size > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+      this.#submit({ kind: 'blob', data, compress: false, options: this.#opts(opcode, true, false, mask, false), byteLength: data.size, cb });
       return;
     }
+    const { buffer, readOnly } = typeof data === 'string' ? { buffer: Buffer.from(data), readOnly: false } : toBuffer(data ?? EMPTY_BUFFER);
+    if (buffer.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
+    this.#submit({ kind: 'frame', data: buffer, compress: false, options: this.#opts(opcode, true, false, mask, readOnly), byteLength: buffer.length, cb });
+  }
+
+  /** Sends a data message or fragment (ws's options: binary, compress, fin, mask). */
+  send(data: unknown, options: { binary?: boolean; compress?: boolean; fin?: boolean; mask?: boolean }, cb?: Callback): void {
     const pmd = this._extensions['permessage-deflate'];
     let opcode = options.binary ? 2 : 1;
     let rsv1 = !!options.compress;
-    const converted = typeof data === 'string' ? { buffer: Buffer.from(data), readOnly: false } : toBuffer(data);
+    let converted: Converted | undefined;
+    let byteLength: number;
+    if (isBlob(data)) byteLength = data.size;
+    else {
+      converted = typeof data === 'string' ? { buffer: Buffer.from(data), readOnly: false } : toBuffer(data);
+      byteLength = converted.buffer.length;
+    }
     if (this._firstFragment) {
       this._firstFragment = false;
-      if (rsv1 && pmd && pmd._ourNoContextTakeover()) rsv1 = converted.buffer.length >= pmd._threshold;
+      if (rsv1 && pmd && pmd._ourNoContextTakeover()) rsv1 = byteLength >= pmd._threshold;
       this._compress = rsv1 && pmd !== undefined;
     } else {
       rsv1 = false;
       opcode = 0;
     }
-    const fin = options.fin ?? true;
+    const fin = !!options.fin;
     if (fin) this._firstFragment = true;
-    if (!this._compress || !pmd) {
-      this.#write(Sender.frame(converted.buffer, this.#opts(opcode, fin, false, !!options.mask, converted.readOnly)), cb);
-      return;
-    }
-    pmd.compress(converted.buffer, fin, (err, compressed) => {
-      if (err) return this.onerror(err);
-      this.#write(Sender.frame(compressed!, this.#opts(opcode, fin, rsv1, !!options.mask, false)), cb);
-    });
+    const opts = this.#opts(opcode, fin, rsv1, !!options.mask, converted ? converted.readOnly : false);
+    if (converted) this.#submit({ kind: 'frame', data: converted.buffer, compress: this._compress, options: opts, byteLength, cb });
+    else this.#submit({ kind: 'blob', data: data as Blob, compress: this._compress, options: opts, byteLength, cb });
   }
 
   #opts(opcode: number, fin: boolean, rsv1: boolean, mask: boolean, readOnly: boolean): FrameOptions {
-    const opts: FrameOptions = { opcode, fin, rsv1, mask, maskBuffer: this._maskBuffer, readOnly };
+    const opts: FrameOptions = { opcode, fin, rsv1, mask, readOnly };
+    if (this._maskBuffer) opts.maskBuffer = this._maskBuffer;
     if (this._generateMask) opts.generateMask = this._generateMask;
     return opts;
+  }
+
+  #submit(job: Job): void {
+    if (this._state !== DEFAULT) {
+      this._bufferedBytes += job.byteLength;
+      this._queue.push(job);
+      return;
+    }
+    this.#run(job);
+  }
+
+  #run(job: Job): void {
+    if (job.kind === 'blob') return this.#readBlob(job);
+    if (!job.compress) return this.#write(Sender.frame(job.data, job.options), job.cb);
+    this.#deflate(job.data, job.options, job.cb, job.byteLength);
+  }
+
+  #deflate(data: Buffer, options: FrameOptions, cb: Callback | undefined, byteLength: number): void {
+    const pmd = this._extensions['permessage-deflate']!;
+    this._bufferedBytes += byteLength;
+    this._state = DEFLATING;
+    pmd.compress(data, options.fin ?? false, (err, compressed) => {
+      if (this._socket.destroyed) {
+        this.#failAll(new Error('The socket was closed while data was being compressed'), cb);
+        return;
+      }
+      if (err) {
+        this.#failAll(err, cb);
+        this.onerror(err);
+        return;
+      }
+      this._bufferedBytes -= byteLength;
+      this._state = DEFAULT;
+      this.#write(Sender.frame(compressed!, { ...options, readOnly: false }), cb);
+      this.#dequeue();
+    });
+  }
+
+  #readBlob(job: Extract<Job, { kind: 'blob' }>): void {
+    this._bufferedBytes += job.byteLength;
+    this._state = GET_BLOB_DATA;
+    job.data.arrayBuffer().then(
+      (arrayBuffer) => {
+        if (this._socket.destroyed) {
+          process.nextTick(() => this.#failAll(new Error('The socket was closed while the blob was being read'), job.cb));
+          return;
+        }
+        this._bufferedBytes -= job.byteLength;
+        const bytes = toBuffer(arrayBuffer).buffer;
+        if (!job.compress) {
+          this._state = DEFAULT;
+          this.#write(Sender.frame(bytes, job.options), job.cb);
+          this.#dequeue();
+        } else {
+          this.#deflate(bytes, job.options, job.cb, job.byteLength);
+        }
+      },
+      (err: Error) => {
+        process.nextTick(() => {
+          this.#failAll(err, job.cb);
+          this.onerror(err);
+        });
+      },
+    );
+  }
+
+  #dequeue(): void {
+    while (this._state === DEFAULT && this._queue.length) {
+      const job = this._queue.shift()!;
+      this._bufferedBytes -= job.byteLength;
+      this.#run(job);
+    }
+  }
+
+  /** Calls the current callback and every queued one with `err` (ws `callCallbacks`). */
+  #failAll(err: Error, cb: Callback | undefined): void {
+    if (typeof cb === 'function') cb(err);
+    for (const job of this._queue) if (typeof job.cb === 'function') job.cb(err);
   }
 
   #write(list: Buffer[], cb?: Callback): void {

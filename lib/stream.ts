@@ -72,7 +72,8 @@ export function createWebSocketStream(ws: WebSocket, options?: DuplexOptions): D
       if (duplex.readableEnded) duplex.destroy();
       return;
     }
-    ws.once('close', () => {
+    // Finish before the readable side ends, as in ws (where 'finish' follows the socket's).
+    ws.prependOnceListener('close', () => {
       callback();
       process.nextTick(() => {
         if (duplex.readableEnded && !duplex.destroyed) duplex.destroy();

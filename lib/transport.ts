@@ -29,14 +29,6 @@ export interface TransportSink {
 /** Write completion: `err` is set when the bytes can no longer be written. */
 export type WriteCallback = (err?: Error | null) => void;
 
-/** Per-send options (ws `send(data, options)`). */
-export interface SendOpts {
-  binary: boolean;
-  fin: boolean;
-  compress: boolean;
-  mask: boolean | undefined;
-  maskKey: number | undefined;
-}
 
 /** What the WebSocket asks of its transport. */
 export interface Transport {
@@ -44,7 +36,8 @@ export interface Transport {
   readonly socket: object;
   /** Whether Rust owns the socket. */
   readonly isNative: boolean;
-  send(data: Buffer | string, opts: SendOpts, cb: WriteCallback | undefined): void;
+  /** Queues a message; `flags` come from `sendFlags()` (native.ts), `maskKey` from `generateMask`. */
+  send(data: Buffer | string, flags: number, maskKey: number | undefined, cb: WriteCallback | undefined): void;
   ping(data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void;
   pong(data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void;
   /** Queues our close frame (`code` undefined: empty payload). */

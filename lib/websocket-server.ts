@@ -53,6 +53,9 @@ export class WebSocketServer extends EventEmitter {
   _state: number = RUNNING;
   _shouldEmitClose = false;
   _removeListeners: (() => void) | null = null;
+  /** Connections upgraded through the internal HTTP server (port mode) that are still open. */
+  _upgraded = 0;
+  _internalServerClosed = false;
 
   constructor(options: Partial<ServerOptions>, callback?: () => void) {
     super();
@@ -139,7 +142,12 @@ export class WebSocketServer extends EventEmitter {
       const server = this._server!;
       this._removeListeners!();
       this._removeListeners = this._server = null;
-      server.close(() => emitClose(this));
+      // ws relies on the HTTP server's 'close', which waits for the upgraded sockets. Adopted
+      // sockets have left Node's server, so also wait for the connections this server upgraded.
+      server.close(() => {
+        this._internalServerClosed = true;
+        if (this._upgraded === 0) emitClose(this);
+      });
     }
   }
 
@@ -220,15 +228,17 @@ export class WebSocketServer extends EventEmitter {
     head: Buffer,
     cb: Cb,
   ): void {
-    if (!socket.readable || !socket.writable) {
-      socket.destroy();
-      return;
-    }
+    // Checked first: an adopted socket has already been destroyed (its descriptor now belongs to
+    // the native driver), so the readable/writable test below would hide the misconfiguration.
     const tagged = socket as Tagged;
     if (tagged[kWebSocket]) {
       throw new Error(
         'server.handleUpgrade() was called more than once with the same socket, possibly due to a misconfiguration',
       );
+    }
+    if (!socket.readable || !socket.writable) {
+      socket.destroy();
+      return;
     }
     if (this._state > RUNNING) return abortHandshake(socket, 503);
     const headers = [
@@ -263,6 +273,14 @@ export class WebSocketServer extends EventEmitter {
       skipUTF8Validation: this.options.skipUTF8Validation,
       _preface: Buffer.from(headers.concat('\r\n').join('\r\n')),
     });
+    if (this.options.port != null) {
+      this._upgraded++;
+      ws.once('close', () => {
+        if (--this._upgraded === 0 && this._internalServerClosed && this._state !== CLOSED) {
+          process.nextTick(emitClose, this);
+        }
+      });
+    }
     if (this.clients) {
       this.clients.add(ws);
       ws.on('close', () => {

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import type { ClientRequest } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { byteLengthOf, isBlob, isValidStatusCode, toArrayBuffer, toBuffer } from './buffer-util';
+import { byteLengthOf, bytesOf, isBlob, isValidStatusCode, toArrayBuffer } from './buffer-util';
 import {
   BINARY_TYPES,
   CLOSE_TIMEOUT,
@@ -23,7 +23,7 @@ import {
 import { addEventListener, removeEventListener } from './event-target';
 import type { ProtocolError } from './errors';
 import { JsTransport } from './js-transport';
-import type { ConnOptions } from './native';
+import { sendFlags, type ConnOptions } from './native';
 import { canAdopt, NativeTransport } from './native-transport';
 import type { PerMessageDeflate } from './permessage-deflate';
 import type { Transport, TransportSink, WriteCallback } from './transport';
@@ -229,7 +229,7 @@ export class WebSocket extends EventEmitter implements TransportSink {
     if (typeof data === 'number') data = data.toString();
     const callback = cb as WriteCallback | undefined;
     if (this._readyState !== OPEN) return sendAfterClose(this, data, callback);
-    const bytes = data ? toBuffer(data).buffer : EMPTY_BUFFER;
+    const bytes = data ? bytesOf(data) : EMPTY_BUFFER;
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     const useMask = mask === undefined ? !this._isServer : !!mask;
     if (pong) this._transport!.pong(bytes, useMask, callback);
@@ -242,15 +242,15 @@ export class WebSocket extends EventEmitter implements TransportSink {
     if (typeof data === 'number') data = data.toString();
     const callback = cb as WriteCallback | undefined;
     if (this._readyState !== OPEN) return sendAfterClose(this, data, callback);
-    const o = (options ?? {}) as { binary?: boolean; mask?: boolean; compress?: boolean; fin?: boolean };
-    const binary = o.binary ?? typeof data !== 'string';
-    const compress = (o.compress ?? true) && this._extensions['permessage-deflate'] !== undefined;
-    const fin = o.fin ?? true;
-    const mask = o.mask ?? !this._isServer;
+    const o = options as { binary?: boolean; mask?: boolean; compress?: boolean; fin?: boolean } | undefined;
+    const binary = o?.binary ?? typeof data !== 'string';
+    const compress = (o?.compress ?? true) && this._extensions['permessage-deflate'] !== undefined;
+    const fin = o?.fin ?? true;
+    const mask = o?.mask ?? !this._isServer;
     if (isBlob(data)) return this._sendBlob(data, binary, compress, fin, mask, callback);
-    const payload = typeof data === 'string' ? data : data ? toBuffer(data).buffer : EMPTY_BUFFER;
+    const payload = typeof data === 'string' ? data : data ? bytesOf(data) : EMPTY_BUFFER;
     const maskKey = mask && this._generateMask ? this._nextMaskKey() : undefined;
-    this._transport!.send(payload, { binary, fin, compress, mask, maskKey }, callback);
+    this._transport!.send(payload, sendFlags(binary, fin, compress, mask, false), maskKey, callback);
   }
 
   _nextMaskKey(): number {
@@ -264,7 +264,7 @@ export class WebSocket extends EventEmitter implements TransportSink {
       (ab) => {
         if (this._readyState !== OPEN) return sendAfterClose(this, null, cb);
         const maskKey = mask && this._generateMask ? this._nextMaskKey() : undefined;
-        this._transport!.send(Buffer.from(ab), { binary, fin, compress, mask, maskKey }, cb);
+        this._transport!.send(Buffer.from(ab), sendFlags(binary, fin, compress, mask, false), maskKey, cb);
       },
       (err: Error) => {
         process.nextTick(() => {
@@ -284,8 +284,17 @@ export class WebSocket extends EventEmitter implements TransportSink {
     this._transport?.end();
     if (!this._errorEmitted) {
       this._errorEmitted = true;
-      this.emit('error', err);
+      this._emitError(err);
     }
+  }
+
+  /**
+   * Emits `'error'` when someone listens. ws lets EventEmitter throw when nobody does, which
+   * lets any peer crash a server that forgot the listener (bad-inputs F1, mercurius #939);
+   * ferrows reports the failure through `'close'` alone in that case.
+   */
+  _emitError(err: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', err);
   }
 
   terminate(): void {
@@ -310,9 +319,12 @@ export class WebSocket extends EventEmitter implements TransportSink {
   }
 
   _onMessage(data: Buffer, isBinary: boolean): void {
-    if (!isBinary) return this._emitOrDefer(() => this.emit('message', data, false));
-    const value = convertBinary(data, this._binaryType);
-    this._emitOrDefer(() => this.emit('message', value, true));
+    const value = isBinary && this._binaryType !== 'nodebuffer' ? convertBinary(data, this._binaryType) : data;
+    if (this._allowSynchronousEvents && this._deferred === null) {
+      this.emit('message', value, isBinary);
+      return;
+    }
+    this._emitOrDefer(() => this.emit('message', value, isBinary));
   }
 
   _onPing(data: Buffer): void {
@@ -342,7 +354,7 @@ export class WebSocket extends EventEmitter implements TransportSink {
     }
     if (!this._errorEmitted) {
       this._errorEmitted = true;
-      this._emitOrDefer(() => this.emit('error', err));
+      this._emitOrDefer(() => this._emitError(err));
     }
   }
 
@@ -417,7 +429,7 @@ export function abortHandshake(ws: WebSocket, stream: ClientRequest | Duplex | n
     process.nextTick(emitErrorAndClose, ws, err);
   } else if (stream) {
     stream.destroy(err);
-    stream.once('error', (e: Error) => ws.emit('error', e));
+    stream.once('error', (e: Error) => ws._emitError(e));
     stream.once('close', () => ws.emitClose());
   } else {
     process.nextTick(emitErrorAndClose, ws, err);
@@ -429,7 +441,7 @@ export const kAborted: unique symbol = Symbol('kAborted');
 export function emitErrorAndClose(ws: WebSocket, err: Error): void {
   ws._readyState = CLOSING;
   ws._errorEmitted = true;
-  ws.emit('error', err);
+  ws._emitError(err);
   ws.emitClose();
 }
 
