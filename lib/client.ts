@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
+import * as querystring from 'node:querystring';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
 import { CLOSE_TIMEOUT } from './constants';
@@ -148,7 +149,7 @@ export function initAsClient(
     else headers['Origin'] = opts['origin'];
   }
   if (url.username || url.password) {
-    opts['auth'] = `${decodeURIComponentSafe(url.username)}:${decodeURIComponentSafe(url.password)}`;
+    opts['auth'] = `${querystring.unescape(url.username)}:${querystring.unescape(url.password)}`;
   }
   if (isIpc) {
     const path = opts['path'] as string;
@@ -166,15 +167,6 @@ export function initAsClient(
     req.end();
   }
   return opts;
-}
-
-/** `querystring.unescape` semantics: invalid escapes are kept as they are. */
-function decodeURIComponentSafe(value: string): string {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return value;
-  }
 }
 
 /** Creates the request; with `followRedirects`, applies ws's credential rules (8.5.0–8.8.1). */

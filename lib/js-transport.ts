@@ -116,18 +116,19 @@ export class JsTransport implements Transport {
     this.#flush(cb);
   }
 
-  ping(data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void {
-    if (this.#engine.control(false, data, sendFlags(false, true, false, mask, false)) < 0) return this.#fail(cb);
+  ping(data: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback | undefined): void {
+    if (this.#engine.control(false, data, sendFlags(false, true, false, mask, false), maskKey) < 0) return this.#fail(cb);
     this.#flush(cb);
   }
 
-  pong(data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void {
-    if (this.#engine.control(true, data, sendFlags(false, true, false, mask, false)) < 0) return this.#fail(cb);
+  pong(data: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback | undefined): void {
+    if (this.#engine.control(true, data, sendFlags(false, true, false, mask, false), maskKey) < 0) return this.#fail(cb);
     this.#flush(cb);
   }
 
-  close(code: number | undefined, reason: Buffer, cb: WriteCallback): void {
-    if (this.#engine.close(code ?? -1, reason, Date.now()) < 0) return this.#fail(cb);
+  close(code: number | undefined, reason: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback): void {
+    const flags = sendFlags(false, true, false, mask, false);
+    if (this.#engine.close(code ?? -1, reason, Date.now(), flags, maskKey) < 0) return this.#fail(cb);
     this.#flush(cb);
   }
 

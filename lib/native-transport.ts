@@ -285,23 +285,24 @@ export class NativeTransport implements Transport {
     if (cb !== undefined) this.#track(position, cb);
   }
 
-  ping(data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void {
-    this.#control(false, data, mask, cb);
+  ping(data: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback | undefined): void {
+    this.#control(false, data, mask, maskKey, cb);
   }
 
-  pong(data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void {
-    this.#control(true, data, mask, cb);
+  pong(data: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback | undefined): void {
+    this.#control(true, data, mask, maskKey, cb);
   }
 
-  #control(pong: boolean, data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void {
+  #control(pong: boolean, data: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback | undefined): void {
     if (this.#closed) return this.#track(RESULT_CLOSING, cb);
     const flags = sendFlags(false, true, false, mask, cb !== undefined);
-    this.#track(this.#driver.control(this.#id, pong, data, flags), cb);
+    this.#track(this.#driver.control(this.#id, pong, data, flags, maskKey), cb);
   }
 
-  close(code: number | undefined, reason: Buffer, cb: WriteCallback): void {
+  close(code: number | undefined, reason: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback): void {
     if (this.#closed) return this.#track(RESULT_CLOSING, cb);
-    this.#track(this.#driver.close(this.#id, code ?? -1, reason), cb);
+    const flags = sendFlags(false, true, false, mask, true);
+    this.#track(this.#driver.close(this.#id, code ?? -1, reason, flags, maskKey), cb);
   }
 
   end(): void {

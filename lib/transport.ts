@@ -38,10 +38,10 @@ export interface Transport {
   readonly isNative: boolean;
   /** Queues a message; `flags` come from `sendFlags()` (native.ts), `maskKey` from `generateMask`. */
   send(data: Buffer | string, flags: number, maskKey: number | undefined, cb: WriteCallback | undefined): void;
-  ping(data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void;
-  pong(data: Buffer, mask: boolean | undefined, cb: WriteCallback | undefined): void;
+  ping(data: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback | undefined): void;
+  pong(data: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback | undefined): void;
   /** Queues our close frame (`code` undefined: empty payload). */
-  close(code: number | undefined, reason: Buffer, cb: WriteCallback): void;
+  close(code: number | undefined, reason: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback): void;
   /** Half-closes once everything queued is written (`socket.end()`). */
   end(): void;
   /** Destroys the connection now (`socket.destroy()`). */

@@ -4,6 +4,7 @@
  * Node's loop or on a JavaScript-owned stream.
  */
 import { EventEmitter } from 'node:events';
+import { isUint8Array } from 'node:util/types';
 import type { ClientRequest } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { byteLengthOf, bytesOf, isBlob, isValidStatusCode, toArrayBuffer } from './buffer-util';
@@ -84,6 +85,8 @@ export class WebSocket extends EventEmitter implements TransportSink {
   _generateMask: ((mask: Buffer) => void) | undefined;
   _deferred: Deferred[] | null = null;
   _receiverErrored = false;
+  /** Frames waiting behind a Blob read, in call order (null: nothing pending). */
+  _queue: { blob: boolean; run: () => void }[] | null = null;
   _ctorOptions: Record<string, unknown>;
 
   constructor(address: string | URL | null, protocols?: unknown, options?: Record<string, unknown>) {
@@ -188,9 +191,13 @@ export class WebSocket extends EventEmitter implements TransportSink {
       return;
     }
     const reason = validateClose(code, data);
-    transport.close(code, reason, (err) => {
-      if (err) return;
-      this._closeFrameSent = true;
+    const mask = !this._isServer;
+    this._enqueue(() => {
+      const maskKey = mask && this._generateMask ? this._nextMaskKey() : undefined;
+      transport.close(code, reason, mask, maskKey, (err) => {
+        if (err) return;
+        this._closeFrameSent = true;
+      });
     });
     this._readyState = CLOSING;
     this._setCloseTimer();
@@ -232,8 +239,12 @@ export class WebSocket extends EventEmitter implements TransportSink {
     const bytes = data ? bytesOf(data) : EMPTY_BUFFER;
     if (bytes.length > 125) throw new RangeError('The data size must not be greater than 125 bytes');
     const useMask = mask === undefined ? !this._isServer : !!mask;
-    if (pong) this._transport!.pong(bytes, useMask, callback);
-    else this._transport!.ping(bytes, useMask, callback);
+    const transport = this._transport!;
+    this._enqueue(() => {
+      const maskKey = useMask && this._generateMask ? this._nextMaskKey() : undefined;
+      if (pong) transport.pong(bytes, useMask, maskKey, callback);
+      else transport.ping(bytes, useMask, maskKey, callback);
+    });
   }
 
   send(data: unknown, options?: unknown, cb?: unknown): void {
@@ -249,8 +260,34 @@ export class WebSocket extends EventEmitter implements TransportSink {
     const mask = o?.mask ?? !this._isServer;
     if (isBlob(data)) return this._sendBlob(data, binary, compress, fin, mask, callback);
     const payload = typeof data === 'string' ? data : data ? bytesOf(data) : EMPTY_BUFFER;
+    const flags = sendFlags(binary, fin, compress, mask, false);
+    if (this._queue !== null) {
+      this._queue.push({ blob: false, run: () => this._sendNow(payload, flags, mask, callback) });
+      return;
+    }
+    this._sendNow(payload, flags, mask, callback);
+  }
+
+  _sendNow(payload: Buffer | string, flags: number, mask: boolean, cb: WriteCallback | undefined): void {
     const maskKey = mask && this._generateMask ? this._nextMaskKey() : undefined;
-    this._transport!.send(payload, sendFlags(binary, fin, compress, mask, false), maskKey, callback);
+    this._transport!.send(payload, flags, maskKey, cb);
+  }
+
+  /** Runs a frame-producing step now, or after pending Blob reads (ws keeps frames in call order). */
+  _enqueue(run: () => void): void {
+    if (this._queue === null) run();
+    else this._queue.push({ blob: false, run });
+  }
+
+  /** Runs queued steps in order; a Blob read pauses the queue until its bytes are sent. */
+  _drainQueue(): void {
+    const queue = this._queue;
+    if (queue === null) return;
+    for (let step = queue.shift(); step; step = queue.shift()) {
+      if (step.blob) return step.run();
+      step.run();
+    }
+    this._queue = null;
   }
 
   _nextMaskKey(): number {
@@ -259,20 +296,30 @@ export class WebSocket extends EventEmitter implements TransportSink {
     return key.readUInt32BE(0);
   }
 
+  /** Sends a Blob once its bytes are read; later frames wait for it (ws `GET_BLOB_DATA`). */
   _sendBlob(blob: Blob, binary: boolean, compress: boolean, fin: boolean, mask: boolean, cb: WriteCallback | undefined): void {
-    blob.arrayBuffer().then(
-      (ab) => {
-        if (this._readyState !== OPEN) return sendAfterClose(this, null, cb);
-        const maskKey = mask && this._generateMask ? this._nextMaskKey() : undefined;
-        this._transport!.send(Buffer.from(ab), sendFlags(binary, fin, compress, mask, false), maskKey, cb);
-      },
-      (err: Error) => {
-        process.nextTick(() => {
-          if (cb) cb(err);
-          this._failWithError(err);
-        });
-      },
-    );
+    const flags = sendFlags(binary, fin, compress, mask, false);
+    const run = (): void => {
+      blob.arrayBuffer().then(
+        (ab) => {
+          this._sendNow(Buffer.from(ab), flags, mask, cb);
+          this._drainQueue();
+        },
+        (err: Error) => {
+          process.nextTick(() => {
+            if (cb) cb(err);
+            this._failWithError(err);
+          });
+          this._drainQueue();
+        },
+      );
+    };
+    if (this._queue !== null) {
+      this._queue.push({ blob: true, run });
+      return;
+    }
+    this._queue = [];
+    run();
   }
 
   _failWithError(err: Error): void {
@@ -393,19 +440,22 @@ function convertBinary(data: Buffer, type: BinaryType): unknown {
   }
 }
 
-/** ws's close() argument checks (8.20.1 type check included). */
+/**
+ * ws's close() argument checks, in ws's order: the code, then (for a reason with a length) its
+ * byte length, then its type (8.20.1). A reason without a length (a number, `{}`, an
+ * ArrayBuffer) is ignored and only the code is sent, as ws does.
+ */
 function validateClose(code: number | undefined, data: unknown): Buffer {
   if (code === undefined) return EMPTY_BUFFER;
   if (typeof code !== 'number' || !isValidStatusCode(code)) {
     throw new TypeError('First argument must be a valid error code number');
   }
-  if (data === undefined || data === '') return EMPTY_BUFFER;
-  let reason: Buffer;
-  if (typeof data === 'string') reason = Buffer.from(data);
-  else if (data instanceof Uint8Array) reason = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  else throw new TypeError('Second argument must be a string or a Uint8Array');
-  if (reason.length > 123) throw new RangeError('The message must not be greater than 123 bytes');
-  return reason;
+  if (data === undefined || data === null || !(data as { length?: number }).length) return EMPTY_BUFFER;
+  const length = Buffer.byteLength(data as string);
+  if (length > 123) throw new RangeError('The message must not be greater than 123 bytes');
+  if (typeof data === 'string') return Buffer.from(data);
+  if (isUint8Array(data)) return Buffer.from(data);
+  throw new TypeError('Second argument must be a string or a Uint8Array');
 }
 
 /** send()/ping()/pong() after close: count the bytes, fail the callback on the next tick. */

@@ -32,8 +32,8 @@ const steps = {
   js: [['npx', ['ava']]],
   autobahn: [
     ['bash', ['autobahn/setup.sh']],
-    ['node', ['autobahn/run.mjs', '--role', 'server', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'no-deflate']],
-    ['node', ['autobahn/run.mjs', '--role', 'client', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'no-deflate']],
+    ['node', ['autobahn/run.mjs', '--role', 'server', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'no-deflate', '--expect', 'autobahn/expected-server.json']],
+    ['node', ['autobahn/run.mjs', '--role', 'client', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'no-deflate', '--expect', 'autobahn/expected-client.json']],
   ],
   fuzz: [['bash', ['fuzz/run.sh', fuzzSeconds]]],
 };

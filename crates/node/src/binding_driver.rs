@@ -160,20 +160,48 @@ impl NativeDriver {
     /// Queues a text message given as a JavaScript string.
     #[napi(catch_unwind)]
     pub fn send_text(&mut self, id: u32, text: String, flags: u32, mask_key: Option<u32>) -> f64 {
-        self.send(id, text.as_bytes(), flags & !FLAG_BINARY, mask_key)
+        self.send(id, text.as_bytes(), flags, mask_key)
     }
 
     /// Queues a ping (`pong == false`) or pong; -1 if closing, -2 if too long.
     #[napi(catch_unwind)]
-    pub fn control(&mut self, id: u32, pong: bool, data: &[u8], flags: u32) -> f64 {
-        let mask = options(flags, None).mask;
-        self.with(|d| d.control(id, pong, data, mask, flags & FLAG_NOTIFY != 0))
+    pub fn control(
+        &mut self,
+        id: u32,
+        pong: bool,
+        data: &[u8],
+        flags: u32,
+        mask_key: Option<u32>,
+    ) -> f64 {
+        self.with(|d| {
+            d.control(
+                id,
+                pong,
+                data,
+                options(flags, mask_key),
+                flags & FLAG_NOTIFY != 0,
+            )
+        })
     }
 
     /// Queues a close frame (`code < 0`: none); -1 if already closing.
     #[napi(catch_unwind)]
-    pub fn close(&mut self, id: u32, code: i32, reason: &[u8]) -> f64 {
-        self.with(|d| d.close(id, u16::try_from(code).ok(), reason))
+    pub fn close(
+        &mut self,
+        id: u32,
+        code: i32,
+        reason: &[u8],
+        flags: u32,
+        mask_key: Option<u32>,
+    ) -> f64 {
+        self.with(|d| {
+            d.close(
+                id,
+                u16::try_from(code).ok(),
+                reason,
+                options(flags, mask_key),
+            )
+        })
     }
 
     /// Half-closes once output is flushed (`socket.end()`).

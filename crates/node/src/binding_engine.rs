@@ -126,10 +126,10 @@ impl Engine {
 
     /// Queues a ping or pong; -1 if closing, -2 if over 125 bytes.
     #[napi(catch_unwind)]
-    pub fn control(&mut self, pong: bool, data: &[u8], flags: u32) -> f64 {
+    pub fn control(&mut self, pong: bool, data: &[u8], flags: u32, mask_key: Option<u32>) -> f64 {
         match self
             .engine
-            .control(pong, data, send_options(flags, None).mask)
+            .control(pong, data, send_options(flags, mask_key))
         {
             Ok(p) => p as f64,
             Err(ferrows_core::protocol::SendError::ControlTooLong) => -2.0,
@@ -139,9 +139,21 @@ impl Engine {
 
     /// Queues our close frame (`code < 0`: none); -1 if already closing.
     #[napi(catch_unwind)]
-    pub fn close(&mut self, code: i32, reason: &[u8], now_ms: f64) -> f64 {
+    pub fn close(
+        &mut self,
+        code: i32,
+        reason: &[u8],
+        now_ms: f64,
+        flags: u32,
+        mask_key: Option<u32>,
+    ) -> f64 {
         self.engine
-            .close(u16::try_from(code).ok(), reason, now_ms as u64)
+            .close(
+                u16::try_from(code).ok(),
+                reason,
+                now_ms as u64,
+                send_options(flags, mask_key),
+            )
             .map_or(-1.0, |p| p as f64)
     }
 

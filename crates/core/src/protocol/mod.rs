@@ -229,7 +229,9 @@ impl<R: crate::role::Role> Connection<R> {
                 self.send.release();
                 return handler.abort(Abort::TooManyPendingPongs);
             }
-            let end = self.send.control(OpCode::Pong, payload, None);
+            let end = self
+                .send
+                .control(OpCode::Pong, payload, SendOptions::default());
             self.pong_marks.push_back(end);
         }
         handler.ping(payload);
@@ -293,7 +295,11 @@ impl<R: crate::role::Role> Connection<R> {
     }
 
     fn queue_close(&mut self, payload: &[u8], now_ms: u64) {
-        self.send.control(OpCode::Close, payload, None);
+        self.queue_close_with(payload, now_ms, SendOptions::default());
+    }
+
+    fn queue_close_with(&mut self, payload: &[u8], now_ms: u64, opts: SendOptions) {
+        self.send.control(OpCode::Close, payload, opts);
         self.close_sent = true;
         self.close_deadline = Some(now_ms.saturating_add(self.close_timeout_ms));
     }
@@ -338,25 +344,36 @@ impl<R: crate::role::Role> Connection<R> {
 
     /// Queues a ping. `mask` overrides the role's default masking.
     pub fn ping(&mut self, payload: &[u8], mask: Option<bool>) -> Result<u64, SendError> {
-        self.control(OpCode::Ping, payload, mask)
+        self.ping_with(payload, mask_only(mask))
+    }
+
+    /// Queues a ping with per-frame options (`mask`, `mask_key`; the others
+    /// do not apply to control frames).
+    pub fn ping_with(&mut self, payload: &[u8], opts: SendOptions) -> Result<u64, SendError> {
+        self.control(OpCode::Ping, payload, opts)
     }
 
     /// Queues an unsolicited pong.
     pub fn pong(&mut self, payload: &[u8], mask: Option<bool>) -> Result<u64, SendError> {
-        self.control(OpCode::Pong, payload, mask)
+        self.pong_with(payload, mask_only(mask))
+    }
+
+    /// Queues an unsolicited pong with per-frame options.
+    pub fn pong_with(&mut self, payload: &[u8], opts: SendOptions) -> Result<u64, SendError> {
+        self.control(OpCode::Pong, payload, opts)
     }
 
     fn control(
         &mut self,
         opcode: OpCode,
         payload: &[u8],
-        mask: Option<bool>,
+        opts: SendOptions,
     ) -> Result<u64, SendError> {
         self.ensure_sendable()?;
         if payload.len() > close::MAX_CONTROL_PAYLOAD {
             return Err(SendError::ControlTooLong);
         }
-        Ok(self.send.control(opcode, payload, mask))
+        Ok(self.send.control(opcode, payload, opts))
     }
 
     /// Starts (or answers) the closing handshake. `code: None` sends an empty
@@ -366,6 +383,17 @@ impl<R: crate::role::Role> Connection<R> {
         code: Option<u16>,
         reason: &[u8],
         now_ms: u64,
+    ) -> Result<u64, SendError> {
+        self.close_with(code, reason, now_ms, SendOptions::default())
+    }
+
+    /// Like [`Connection::close`] with per-frame options (`mask`, `mask_key`).
+    pub fn close_with(
+        &mut self,
+        code: Option<u16>,
+        reason: &[u8],
+        now_ms: u64,
+        opts: SendOptions,
     ) -> Result<u64, SendError> {
         self.ensure_sendable()?;
         if self.replies.has_close() {
@@ -381,7 +409,7 @@ impl<R: crate::role::Role> Connection<R> {
             }
             Some(code) => close::encode_payload(code, reason, &mut payload),
         }
-        self.queue_close(&payload, now_ms);
+        self.queue_close_with(&payload, now_ms, opts);
         Ok(self.send.cork.queued_total())
     }
 
@@ -485,6 +513,14 @@ impl<R: crate::role::Role> Connection<R> {
     /// The receive limits in force.
     pub fn limits(&self) -> &Limits {
         &self.limits
+    }
+}
+
+/// Options that only choose masking, for the control-frame shorthands.
+fn mask_only(mask: Option<bool>) -> SendOptions {
+    SendOptions {
+        mask,
+        ..SendOptions::default()
     }
 }
 

@@ -111,11 +111,7 @@ impl<R: Role> Sender<R> {
     }
 
     /// Queues a control frame (payload ≤ 125 bytes, checked by the caller).
-    pub(crate) fn control(&mut self, opcode: OpCode, payload: &[u8], mask: Option<bool>) -> u64 {
-        let opts = SendOptions {
-            mask,
-            ..SendOptions::default()
-        };
+    pub(crate) fn control(&mut self, opcode: OpCode, payload: &[u8], opts: SendOptions) -> u64 {
         self.frame(true, false, opcode, payload, opts)
     }
 

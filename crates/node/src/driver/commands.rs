@@ -40,13 +40,13 @@ impl Driver {
         id: u32,
         pong: bool,
         data: &[u8],
-        mask: Option<bool>,
+        opts: SendOptions,
         notify: bool,
     ) -> f64 {
         let Some(conn) = self.conn_mut(id) else {
             return CLOSING;
         };
-        match conn.engine.control(pong, data, mask) {
+        match conn.engine.control(pong, data, opts) {
             Ok(position) => {
                 conn.flags.notify_written |= notify;
                 self.mark_dirty(id);
@@ -58,12 +58,12 @@ impl Driver {
     }
 
     /// Queues our close frame and starts the close timer.
-    pub fn close(&mut self, id: u32, code: Option<u16>, reason: &[u8]) -> f64 {
+    pub fn close(&mut self, id: u32, code: Option<u16>, reason: &[u8], opts: SendOptions) -> f64 {
         let now = self.now();
         let Some(conn) = self.conn_mut(id) else {
             return CLOSING;
         };
-        match conn.engine.close(code, reason, now) {
+        match conn.engine.close(code, reason, now, opts) {
             Ok(position) => {
                 conn.flags.notify_written = true;
                 self.mark_dirty(id);

@@ -64,9 +64,9 @@ impl Engine {
         &mut self,
         pong: bool,
         data: &[u8],
-        mask: Option<bool>,
+        opts: SendOptions,
     ) -> Result<u64, SendError> {
-        with_engine!(self, c => if pong { c.pong(data, mask) } else { c.ping(data, mask) })
+        with_engine!(self, c => if pong { c.pong_with(data, opts) } else { c.ping_with(data, opts) })
     }
 
     /// Starts the closing handshake.
@@ -75,8 +75,9 @@ impl Engine {
         code: Option<u16>,
         reason: &[u8],
         now_ms: u64,
+        opts: SendOptions,
     ) -> Result<u64, SendError> {
-        with_engine!(self, c => c.close(code, reason, now_ms))
+        with_engine!(self, c => c.close_with(code, reason, now_ms, opts))
     }
 
     /// Writes held automatic replies (after the application saw the events).
