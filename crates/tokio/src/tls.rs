@@ -2,7 +2,7 @@
 //!
 //! [`WebSocketStream`] runs over a `tokio_rustls` stream unchanged: accept
 //! or connect TLS first, then call [`accept`](crate::accept) or
-//! [`connect`](crate::connect) on the TLS stream. This module adds the
+//! [`connect`] on the TLS stream. This module adds the
 //! configs and a `wss://` dialer.
 //!
 //! Only ring is compiled in: rustls 0.23 panics on the first

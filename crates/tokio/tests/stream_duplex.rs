@@ -46,7 +46,7 @@ async fn server_sends_text_client_receives_it() {
 
 #[tokio::test]
 async fn one_mib_messages_round_trip_both_ways() {
-    let (mut client, mut server) = default_pair().await;
+    let (client, mut server) = default_pair().await;
     let binary: Bytes = (0..MIB).map(|i| (i % 251) as u8).collect::<Vec<_>>().into();
     let text = "ab€".repeat(MIB / 5);
     let echo = tokio::spawn(async move {

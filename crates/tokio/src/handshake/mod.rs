@@ -25,6 +25,7 @@ pub use client::connect;
 pub use request::{IntoRequest, Request};
 pub use server::{accept, accept_with, AcceptOptions};
 
+#[cfg(feature = "axum")]
 pub(crate) use server::{negotiate_deflate, select_protocol};
 
 use crate::error::Error;

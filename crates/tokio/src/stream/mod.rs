@@ -23,6 +23,7 @@
 
 mod clock;
 mod read;
+mod wake;
 mod write;
 
 use std::pin::Pin;
@@ -37,6 +38,7 @@ use crate::engine::{Engine, Inbox};
 use crate::error::Error;
 use crate::message::Message;
 use clock::Clock;
+use wake::Wakers;
 
 /// A WebSocket connection over a transport `S` (TCP, TLS, an HTTP upgrade,
 /// an in-memory duplex), after the opening handshake.
@@ -50,6 +52,7 @@ pub struct WebSocketStream<S> {
     inbox: Inbox,
     read_buf: Vec<u8>,
     clock: Clock,
+    wakers: Wakers,
     protocol: Option<String>,
     compressed: bool,
     /// The transport's read side ended (EOF or read error).
@@ -100,6 +103,7 @@ impl<S> WebSocketStream<S> {
             inbox: Inbox::default(),
             read_buf: vec![0; config.read_buffer_size],
             clock: Clock::new(),
+            wakers: Wakers::new(),
             protocol: negotiation.protocol,
             compressed,
             read_eof: false,
@@ -162,6 +166,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
+        let waker = this.wakers.reader(cx.waker());
+        let cx = &mut Context::from_waker(&waker);
         loop {
             this.flush_opportunistically(cx);
             if let Some(message) = this.inbox.messages.pop_front() {

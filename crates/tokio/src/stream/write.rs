@@ -63,12 +63,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketStream<S> {
     type Error = Error;
 
     /// Ready while the engine's queued bytes are at or below the cork's
-    /// high-water mark; above it, writes until the transport takes them.
+    /// high-water mark; above it, writes until the transport has taken
+    /// enough to get back under it.
     fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
+        let waker = this.wakers.writer(cx.waker());
+        let cx = &mut Context::from_waker(&waker);
         this.check_writable()?;
         if this.engine.is_above_high_water() {
-            ready!(this.poll_write_out(cx))?;
+            if let Poll::Ready(result) = this.poll_write_out(cx) {
+                return Poll::Ready(result);
+            }
+            if this.engine.is_above_high_water() {
+                return Poll::Pending;
+            }
         }
         Poll::Ready(Ok(()))
     }
@@ -85,6 +93,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketStream<S> {
     /// Writes everything queued and flushes the transport.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
+        let waker = this.wakers.writer(cx.waker());
+        let cx = &mut Context::from_waker(&waker);
         this.check_writable()?;
         this.poll_write_out(cx)
     }
@@ -95,6 +105,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketStream<S> {
     /// to receive the peer's answer; the stream then ends.
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         let this = self.get_mut();
+        let waker = this.wakers.writer(cx.waker());
+        let cx = &mut Context::from_waker(&waker);
         if this.ended || this.shut_down {
             return Poll::Ready(Ok(()));
         }

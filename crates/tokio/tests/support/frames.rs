@@ -1,10 +1,6 @@
-//! A scripted raw peer: frames built and read byte by byte.
+//! Raw frames: built and read byte by byte.
 
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-
-/// A valid client upgrade request for `/`.
-pub const REQUEST: &[u8] = b"GET / HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n\
-Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+use tokio::io::{AsyncRead, AsyncReadExt};
 
 /// One final frame with `opcode`, masked with `mask` when given.
 pub fn frame(opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
@@ -29,23 +25,6 @@ pub fn frame(opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Vec<u8> {
         None => out.extend_from_slice(payload),
     }
     out
-}
-
-/// Reads an HTTP head (through the blank line) and returns it as text.
-pub async fn read_head(io: &mut (impl AsyncRead + Unpin)) -> String {
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        let byte = io.read_u8().await.expect("head byte");
-        head.push(byte);
-    }
-    String::from_utf8(head).expect("ASCII head")
-}
-
-/// Writes the request and reads the 101, as a client.
-pub async fn client_handshake(io: &mut (impl AsyncRead + AsyncWrite + Unpin)) {
-    io.write_all(REQUEST).await.expect("write request");
-    let head = read_head(io).await;
-    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
 }
 
 /// Reads one unmasked frame: `(opcode, payload)`.
