@@ -33,5 +33,8 @@ export function errorFromRecord(text: string, flags: number): ProtocolError {
   const message = text.slice(newline + 1);
   const statusCode = flags & 0xffff;
   const ctor = flags & 0x10000 ? RangeError : Error;
-  return protocolError(ctor, message, code, statusCode);
+  const err = protocolError(ctor, message, code, statusCode);
+  // zlib's errors carry errno; ws surfaces them unchanged (Z_DATA_ERROR is -3).
+  if (code === 'Z_DATA_ERROR') (err as ProtocolError & { errno: number }).errno = -3;
+  return err;
 }

@@ -48,14 +48,12 @@ type Tagged = Duplex & { [kWebSocket]?: unknown; encrypted?: boolean; authorized
 
 export class WebSocketServer extends EventEmitter {
   options: ServerOptions;
-  clients?: Set<WebSocket>;
+  /** The tracked connections; left undefined when `clientTracking` is false (as in ws). */
+  declare clients: Set<WebSocket>;
   _server: http.Server | null = null;
   _state: number = RUNNING;
   _shouldEmitClose = false;
   _removeListeners: (() => void) | null = null;
-  /** Connections upgraded through the internal HTTP server (port mode) that are still open. */
-  _upgraded = 0;
-  _internalServerClosed = false;
 
   constructor(options: Partial<ServerOptions>, callback?: () => void) {
     super();
@@ -142,12 +140,9 @@ export class WebSocketServer extends EventEmitter {
       const server = this._server!;
       this._removeListeners!();
       this._removeListeners = this._server = null;
-      // ws relies on the HTTP server's 'close', which waits for the upgraded sockets. Adopted
-      // sockets have left Node's server, so also wait for the connections this server upgraded.
-      server.close(() => {
-        this._internalServerClosed = true;
-        if (this._upgraded === 0) emitClose(this);
-      });
+      // The HTTP server's 'close' waits for the upgraded sockets (adopted ones stay counted by
+      // the native transport until they close).
+      server.close(() => emitClose(this));
     }
   }
 
@@ -273,14 +268,6 @@ export class WebSocketServer extends EventEmitter {
       skipUTF8Validation: this.options.skipUTF8Validation,
       _preface: Buffer.from(headers.concat('\r\n').join('\r\n')),
     });
-    if (this.options.port != null) {
-      this._upgraded++;
-      ws.once('close', () => {
-        if (--this._upgraded === 0 && this._internalServerClosed && this._state !== CLOSED) {
-          process.nextTick(emitClose, this);
-        }
-      });
-    }
     if (this.clients) {
       this.clients.add(ws);
       ws.on('close', () => {
