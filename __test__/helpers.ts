@@ -28,7 +28,7 @@ export async function listen(options: Record<string, unknown> = {}): Promise<{ w
 
 /** Closes a server and terminates its clients. */
 export async function shutdown(wss: ServerT): Promise<void> {
-  for (const client of wss.clients) client.terminate();
+  for (const client of wss.clients ?? []) client.terminate();
   await new Promise<void>((resolve) => wss.close(() => resolve()));
 }
 

@@ -84,6 +84,7 @@ export class WebSocket extends EventEmitter implements TransportSink {
   _allowSynchronousEvents = true;
   _generateMask: ((mask: Buffer) => void) | undefined;
   _deferred: Deferred[] | null = null;
+  _drainScheduled = false;
   _receiverErrored = false;
   /** Frames waiting behind a Blob read, in call order (null: nothing pending). */
   _queue: { blob: boolean; run: () => void }[] | null = null;
@@ -362,7 +363,10 @@ export class WebSocket extends EventEmitter implements TransportSink {
     if (this._allowSynchronousEvents && this._deferred === null) return fn();
     const queue = (this._deferred ??= []);
     queue.push(fn);
-    if (queue.length === 1) setImmediate(drainDeferred, this);
+    if (!this._drainScheduled) {
+      this._drainScheduled = true;
+      setImmediate(drainDeferred, this);
+    }
   }
 
   _onMessage(data: Buffer, isBinary: boolean): void {
@@ -420,11 +424,23 @@ export class WebSocket extends EventEmitter implements TransportSink {
 /** Runs one deferred event per `setImmediate`, as ws does with `allowSynchronousEvents: false`. */
 function drainDeferred(ws: WebSocket): void {
   const queue = ws._deferred;
-  if (!queue || queue.length === 0) return;
+  if (!queue || queue.length === 0) {
+    ws._drainScheduled = false;
+    return;
+  }
   const next = queue.shift()!;
-  if (queue.length === 0 && ws._allowSynchronousEvents) ws._deferred = null;
-  else setImmediate(drainDeferred, ws);
-  next();
+  ws._drainScheduled = false;
+  try {
+    next();
+  } finally {
+    // Scheduled after the handler, so a handler's own setImmediate runs before the next event.
+    if (queue.length > 0 && !ws._drainScheduled) {
+      ws._drainScheduled = true;
+      setImmediate(drainDeferred, ws);
+    } else if (queue.length === 0 && ws._allowSynchronousEvents) {
+      ws._deferred = null;
+    }
+  }
 }
 
 function convertBinary(data: Buffer, type: BinaryType): unknown {

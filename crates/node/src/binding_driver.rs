@@ -213,7 +213,7 @@ impl NativeDriver {
     /// Destroys the connection now (`socket.destroy()`).
     #[napi(catch_unwind)]
     pub fn terminate(&mut self, id: u32) {
-        self.with(|d| d.destroy(id, 0));
+        self.with(|d| d.terminate(id));
     }
 
     /// Stops (`true`) or resumes reading.

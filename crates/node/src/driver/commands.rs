@@ -74,6 +74,17 @@ impl Driver {
         }
     }
 
+    /// Destroys the connection now (`socket.destroy()`). What the socket
+    /// would already have handed to the kernel — Node writes synchronously,
+    /// we cork until the check phase — gets one non-blocking write first, so
+    /// a 101 or a frame queued in the same tick is not lost.
+    pub fn terminate(&mut self, id: u32) {
+        if let Some(conn) = self.conn_mut(id) {
+            let _ = conn.engine.flush_to(conn.fd);
+        }
+        self.destroy(id, 0);
+    }
+
     /// Half-closes once everything queued is written (`socket.end()`).
     pub fn end(&mut self, id: u32) {
         if let Some(conn) = self.conn_mut(id) {

@@ -1,0 +1,337 @@
+/**
+ * The server-side opening handshake, byte for byte (ws-api.md SM6–SM8 and bad-inputs.md §A,
+ * A1–A11): validation order, status codes and bodies, the error and 101 response formats, and
+ * malformed or hostile requests. Expected values are what ws 8.23 answers to the same bytes.
+ */
+import test from 'ava';
+import { once } from 'node:events';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { acceptFor, frame, rawUpgrade, shutdown, WebSocketServer, type ServerT } from './helpers.ts';
+import { connectRaw, echo, exchange, header, rejectFor, serve, stillServes, upgradeRequest } from './helpers-server.ts';
+
+type Req = Parameters<typeof upgradeRequest>[1];
+const BODY = {
+  method: 'Invalid HTTP method',
+  upgrade: 'Invalid Upgrade header',
+  key: 'Missing or invalid Sec-WebSocket-Key header',
+  version: 'Missing or invalid Sec-WebSocket-Version header',
+  protocol: 'Invalid Sec-WebSocket-Protocol header',
+  extensions: 'Invalid or unacceptable Sec-WebSocket-Extensions header',
+} as const;
+
+/** An external HTTP server (optionally with a large header cap) carrying `wss`; closed at teardown. */
+async function serverMode(
+  t: { teardown(fn: () => void): void },
+  options: Record<string, unknown> = {},
+  httpOptions: http.ServerOptions = {},
+): Promise<{ wss: ServerT; port: number; url: string }> {
+  const server = http.createServer(httpOptions);
+  const wss = new WebSocketServer({ server, ...options });
+  t.teardown(() => {
+    for (const ws of wss.clients!) ws.terminate();
+    wss.close();
+    server.close();
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  return { wss, port, url: `ws://127.0.0.1:${port}` };
+}
+
+test('SM7: an error response is status line, Connection, Content-Type, Content-Length, body; then the socket ends', async (t) => {
+  const { wss, port } = await serve(t);
+  const res = await rejectFor(port, { method: 'POST' });
+  t.is(res.raw, 'HTTP/1.1 405 Method Not Allowed\r\nConnection: close\r\nContent-Type: text/html\r\nContent-Length: 19\r\n\r\nInvalid HTTP method');
+  const version = await rejectFor(port, { headers: { 'Sec-WebSocket-Version': '12' } });
+  t.is(
+    version.raw,
+    'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/html\r\nContent-Length: 47\r\n' +
+      'Sec-WebSocket-Version: 13, 8\r\n\r\nMissing or invalid Sec-WebSocket-Version header',
+  );
+  await shutdown(wss);
+});
+
+test('SM8: the 101 is status line, Upgrade, Connection, Accept, then Protocol, then Extensions', async (t) => {
+  const { wss, port } = await serve(t, { perMessageDeflate: true });
+  const plain = await rawUpgrade(port);
+  t.is(plain.head, `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${acceptFor(plain.key)}`);
+  plain.peer.socket.destroy();
+  const full = await rawUpgrade(port, { headers: { 'Sec-WebSocket-Protocol': 'chat', 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' } });
+  t.is(
+    full.head,
+    'HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n' +
+      `Sec-WebSocket-Accept: ${acceptFor(full.key)}\r\nSec-WebSocket-Protocol: chat\r\nSec-WebSocket-Extensions: permessage-deflate`,
+  );
+  full.peer.socket.destroy();
+  await shutdown(wss);
+});
+
+const rejections: [string, Req, number, string][] = [
+  // A1
+  ['POST', { method: 'POST' }, 405, BODY.method],
+  ['PUT', { method: 'PUT' }, 405, BODY.method],
+  // A2
+  ['Upgrade: h2c', { headers: { Upgrade: 'h2c' } }, 400, BODY.upgrade],
+  ['Upgrade: websocket, foo', { headers: { Upgrade: 'websocket, foo' } }, 400, BODY.upgrade],
+  // A4
+  ['no Sec-WebSocket-Key', { headers: { 'Sec-WebSocket-Key': null } }, 400, BODY.key],
+  ['a key without padding', { headers: { 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ' } }, 400, BODY.key],
+  ['a key of 15 bytes', { headers: { 'Sec-WebSocket-Key': 'AAAAAAAAAAAAAAAAAAAA' } }, 400, BODY.key],
+  ['a key of 17 bytes', { headers: { 'Sec-WebSocket-Key': 'AAAAAAAAAAAAAAAAAAAAAAA=' } }, 400, BODY.key],
+  ['a key with a non-base64 character', { headers: { 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZ!==' } }, 400, BODY.key],
+  // A5
+  ['no Sec-WebSocket-Version', { headers: { 'Sec-WebSocket-Version': null } }, 400, BODY.version],
+  ['version 12', { headers: { 'Sec-WebSocket-Version': '12' } }, 400, BODY.version],
+  ['version "13, 8"', { headers: { 'Sec-WebSocket-Version': '13, 8' } }, 400, BODY.version],
+  ['two version headers', { extraLines: ['Sec-WebSocket-Version: 13'] }, 400, BODY.version],
+  // SM6 subprotocols
+  ['protocol "a,,b"', { headers: { 'Sec-WebSocket-Protocol': 'a,,b' } }, 400, BODY.protocol],
+  ['protocol "a b"', { headers: { 'Sec-WebSocket-Protocol': 'a b' } }, 400, BODY.protocol],
+  ['a duplicate protocol', { headers: { 'Sec-WebSocket-Protocol': 'a, a' } }, 400, BODY.protocol],
+  ['a trailing comma in protocols', { headers: { 'Sec-WebSocket-Protocol': 'a,' } }, 400, BODY.protocol],
+  ['an empty protocol header', { headers: { 'Sec-WebSocket-Protocol': '' } }, 400, BODY.protocol],
+  ['a quoted protocol', { headers: { 'Sec-WebSocket-Protocol': '"a"' } }, 400, BODY.protocol],
+  // A11 (deflate enabled)
+  ['server_max_window_bits=7', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; server_max_window_bits=7' } }, 400, BODY.extensions],
+  ['server_max_window_bits=16', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; server_max_window_bits=16' } }, 400, BODY.extensions],
+  ['server_max_window_bits=abc', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; server_max_window_bits=abc' } }, 400, BODY.extensions],
+  ['server_max_window_bits without value', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; server_max_window_bits' } }, 400, BODY.extensions],
+  ['client_max_window_bits=7', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits=7' } }, 400, BODY.extensions],
+  ['a duplicate deflate parameter', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; server_no_context_takeover; server_no_context_takeover' } }, 400, BODY.extensions],
+  ['an unknown deflate parameter', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; foo=1' } }, 400, BODY.extensions],
+  ['a value on server_no_context_takeover', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; server_no_context_takeover=1' } }, 400, BODY.extensions],
+  ['a bad second offer', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate, permessage-deflate; server_max_window_bits=7' } }, 400, BODY.extensions],
+  ['an empty extensions header', { headers: { 'Sec-WebSocket-Extensions': '' } }, 400, BODY.extensions],
+  ['a dangling semicolon', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate;' } }, 400, BODY.extensions],
+  ['an unclosed quoted value', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits="10' } }, 400, BODY.extensions],
+  ['a __proto__ deflate parameter', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; __proto__' } }, 400, BODY.extensions],
+];
+
+test('A1/A2/A4/A5/A11 and SM6: each malformed upgrade gets its status and body (deflate on)', async (t) => {
+  const { wss, port, url } = await serve(t, { perMessageDeflate: true });
+  echo(wss);
+  wss.on('connection', () => t.fail('unexpected connection'));
+  const results = await Promise.all(rejections.map(([, req]) => rejectFor(port, req)));
+  rejections.forEach(([name, , status, body], i) => {
+    const res = results[i]!;
+    t.is(res.status, status, name);
+    t.is(res.body, body, name);
+    t.is(header(res, 'Content-Length'), String(body.length), name);
+    t.is(header(res, 'Sec-WebSocket-Version'), body === BODY.version ? '13, 8' : undefined, name);
+  });
+  wss.removeAllListeners('connection');
+  echo(wss);
+  t.is(await stillServes(url), 'ping?');
+  await shutdown(wss);
+});
+
+const acceptances: [string, Req, RegExp][] = [
+  ['Upgrade: WebSocket (any case)', { headers: { Upgrade: 'WebSocket' } }, /^HTTP\/1\.1 101 /],
+  ['Connection: keep-alive, Upgrade', { headers: { Connection: 'keep-alive, Upgrade' } }, /^HTTP\/1\.1 101 /],
+  ['Connection: keep-alive,upgrade', { headers: { Connection: 'keep-alive,upgrade' } }, /^HTTP\/1\.1 101 /],
+  ['Connection: UPGRADE', { headers: { Connection: 'UPGRADE' } }, /^HTTP\/1\.1 101 /],
+  ['version 8', { headers: { 'Sec-WebSocket-Version': '8' } }, /^HTTP\/1\.1 101 /],
+  ['version 013 (numeric conversion, as ws)', { headers: { 'Sec-WebSocket-Version': '013' } }, /^HTTP\/1\.1 101 /],
+  ['an HTTP/1.0 request line (not checked, as ws)', {}, /^HTTP\/1\.1 101 /],
+  ['two protocol headers (Node keeps the last)', { headers: { 'Sec-WebSocket-Protocol': 'a' }, extraLines: ['Sec-WebSocket-Protocol: b'] }, /\r\nSec-WebSocket-Protocol: b$/],
+  ['client_max_window_bits without value', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits' } }, /\r\nSec-WebSocket-Extensions: permessage-deflate$/],
+  ['a quoted client_max_window_bits', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; client_max_window_bits="10"' } }, /\r\nSec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=10$/],
+  ['an unknown extension (declined)', { headers: { 'Sec-WebSocket-Extensions': 'x-foo; bar' } }, /Sec-WebSocket-Accept: \S+$/],
+  ['two offers (the first acceptable wins)', { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; server_max_window_bits=10, permessage-deflate' } }, /\r\nSec-WebSocket-Extensions: permessage-deflate; server_max_window_bits=10$/],
+];
+
+test('accepted variants: case-insensitive tokens, version 8, deflate parameters, declined extensions', async (t) => {
+  const { wss, port } = await serve(t, { perMessageDeflate: true });
+  for (const [name, req, expected] of acceptances) {
+    let bytes = upgradeRequest(port, req);
+    if (name.startsWith('an HTTP/1.0')) bytes = bytes.replace(' HTTP/1.1\r\n', ' HTTP/1.0\r\n');
+    const peer = await connectRaw(port, bytes);
+    const head = await peer.readHead();
+    t.regex(head, expected, name);
+    peer.socket.destroy();
+  }
+  await shutdown(wss);
+});
+
+test('deflate off: Sec-WebSocket-Extensions is not parsed, so a bad offer still upgrades', async (t) => {
+  const { wss, port } = await serve(t);
+  const { peer, head } = await rawUpgrade(port, { headers: { 'Sec-WebSocket-Extensions': 'permessage-deflate; server_max_window_bits=7;;' } });
+  t.regex(head, /^HTTP\/1\.1 101 /);
+  t.notRegex(head, /extensions/i);
+  peer.socket.destroy();
+  await shutdown(wss);
+});
+
+test('SM6 order: method, Upgrade, key, version, path, protocol, extensions, verifyClient, 503', async (t) => {
+  const { wss, port } = await serve(t, { path: '/ws', perMessageDeflate: true, verifyClient: () => false });
+  const badExt = { 'Sec-WebSocket-Extensions': 'permessage-deflate; foo' };
+  const steps: [Req, number, string][] = [
+    [{ method: 'POST', path: '/x', headers: { Upgrade: 'foo', 'Sec-WebSocket-Key': 'x', 'Sec-WebSocket-Version': '1' } }, 405, BODY.method],
+    [{ path: '/x', headers: { Upgrade: 'foo', 'Sec-WebSocket-Key': 'x', 'Sec-WebSocket-Version': '1' } }, 400, BODY.upgrade],
+    [{ path: '/x', headers: { 'Sec-WebSocket-Key': 'x', 'Sec-WebSocket-Version': '1' } }, 400, BODY.key],
+    [{ path: '/x', headers: { 'Sec-WebSocket-Version': '1', 'Sec-WebSocket-Protocol': ',' } }, 400, BODY.version],
+    [{ path: '/x', headers: { 'Sec-WebSocket-Protocol': ',', ...badExt } }, 400, 'Bad Request'],
+    [{ path: '/ws', headers: { 'Sec-WebSocket-Protocol': ',', ...badExt } }, 400, BODY.protocol],
+    [{ path: '/ws', headers: badExt }, 400, BODY.extensions],
+    [{ path: '/ws' }, 401, 'Unauthorized'],
+  ];
+  for (const [req, status, body] of steps) {
+    const res = await rejectFor(port, req);
+    t.is(res.status, status, body);
+    t.is(res.body, body);
+  }
+  await shutdown(wss);
+  const closed = new WebSocketServer({ noServer: true, verifyClient: () => false });
+  await new Promise((resolve) => closed.close(resolve));
+  const server2 = http.createServer();
+  t.teardown(() => void server2.close());
+  server2.on('upgrade', (req, socket, head) => closed.handleUpgrade(req, socket, head, () => t.fail('upgraded')));
+  server2.listen(0, '127.0.0.1');
+  await once(server2, 'listening');
+  t.is((await rejectFor((server2.address() as AddressInfo).port)).status, 401, 'verifyClient runs before the 503 check');
+});
+
+test('A3: Connection without an upgrade token is a plain request and gets 426 in port mode', async (t) => {
+  const { wss, port } = await serve(t);
+  wss.on('connection', () => t.fail('unexpected connection'));
+  for (const connection of ['keep-alive', 'close', 'upgradex', 'keep-alive, upgrade-later', null]) {
+    const peer = await connectRaw(port, upgradeRequest(port, { headers: { Connection: connection } }));
+    const head = await peer.readHead();
+    t.is(head.split('\r\n')[0], 'HTTP/1.1 426 Upgrade Required', String(connection));
+    t.regex(head, /\r\nContent-Type: text\/plain\r\n/);
+    t.regex(head, /\r\nContent-Length: 16(\r\n|$)/);
+    peer.socket.destroy();
+  }
+  const noUpgrade = await rejectFor(port, { headers: { Upgrade: null, Connection: 'close' } });
+  t.is(noUpgrade.status, 426, 'A2: without an Upgrade header Node reports no upgrade at all');
+  t.is(noUpgrade.body, 'Upgrade Required');
+  await shutdown(wss);
+});
+
+test('A6: a header flood that pushes Upgrade past maxHeadersCount gets 400 and the server keeps serving', async (t) => {
+  const { wss, port, url } = await serve(t);
+  echo(wss);
+  const flood = Array.from({ length: 2001 }, (_, i) => `x${i}: 1`);
+  const hidden = await exchange(port, upgradeRequest(port, { extraLines: flood }));
+  t.is(hidden.status, 400);
+  t.is(hidden.body, BODY.upgrade);
+  const request = upgradeRequest(port);
+  const late = await connectRaw(port, request.slice(0, -2) + flood.join('\r\n') + '\r\n\r\n');
+  t.regex(await late.readHead(), /^HTTP\/1\.1 101 /, 'headers after the cap are dropped, the rest is valid');
+  late.socket.destroy();
+  t.is(await stillServes(url), 'ping?');
+  await shutdown(wss);
+});
+
+test("A6: a header section over Node's byte cap gets 431 from Node and the server keeps serving", async (t) => {
+  const { wss, port, url } = await serve(t);
+  echo(wss);
+  const res = await exchange(port, upgradeRequest(port, { headers: { 'X-Big': 'a'.repeat(20000) } }));
+  t.is(res.status, 431);
+  const many = await exchange(port, upgradeRequest(port, { extraLines: Array.from({ length: 3000 }, (_, i) => `h${i}: ${'v'.repeat(8)}`) }));
+  t.is(many.status, 431);
+  t.is(await stillServes(url), 'ping?');
+  await shutdown(wss);
+});
+
+test('A7: pathological subprotocol values are rejected or handled without a crash', async (t) => {
+  const seen: string[][] = [];
+  const { wss, port, url } = await serverMode(
+    t,
+    { handleProtocols: (set: Set<string>) => (seen.push([...set].slice(0, 2)), [...set][0]!) },
+    { maxHeaderSize: 4 << 20 },
+  );
+  echo(wss);
+  const spaces = ' '.repeat(100_000);
+  t.is((await rejectFor(port, { headers: { 'Sec-WebSocket-Protocol': spaces } })).body, BODY.protocol);
+  const cases: [string, string][] = [
+    [`a${spaces},b`, 'a'],
+    ['__proto__, constructor', '__proto__'],
+    [Array.from({ length: 100_000 }, (_, i) => `p${i}`).join(','), 'p0'],
+  ];
+  for (const [value, chosen] of cases) {
+    const { peer, head } = await rawUpgrade(port, { headers: { 'Sec-WebSocket-Protocol': value } });
+    t.true(head.endsWith(`\r\nSec-WebSocket-Protocol: ${chosen}`), chosen);
+    peer.socket.destroy();
+  }
+  t.deepEqual(seen[1], ['__proto__', 'constructor']);
+  t.is(await stillServes(url), 'ping?');
+});
+
+test('A7: pathological extension values are rejected or declined without a crash', async (t) => {
+  const { wss, port, url } = await serverMode(t, { perMessageDeflate: true }, { maxHeaderSize: 4 << 20 });
+  echo(wss);
+  const rejected = [
+    ' '.repeat(100_000),
+    `foo; bar="${'\\\\'.repeat(20_000)}`,
+    `permessage-deflate; ${'a'.repeat(1 << 20)}`,
+    `permessage-deflate; client_max_window_bits="${'\\"'.repeat(10_000)}`,
+  ];
+  for (const value of rejected) {
+    const res = await rejectFor(port, { headers: { 'Sec-WebSocket-Extensions': value } });
+    t.is(res.status, 400, value.slice(0, 30));
+    t.is(res.body, BODY.extensions);
+  }
+  const declinedOrAccepted: [string, string | undefined][] = [
+    [`permessage-deflate${' '.repeat(100_000)}`, 'permessage-deflate'],
+    ['__proto__; constructor=1, permessage-deflate', 'permessage-deflate'],
+    ['constructor, toString; valueOf', undefined],
+  ];
+  for (const [value, expected] of declinedOrAccepted) {
+    const { peer, head } = await rawUpgrade(port, { headers: { 'Sec-WebSocket-Extensions': value } });
+    const got = /\r\nSec-WebSocket-Extensions: (.*)$/m.exec(head)?.[1];
+    t.is(got, expected, value.slice(0, 30));
+    peer.socket.destroy();
+  }
+  t.is(await stillServes(url), 'ping?');
+});
+
+test('A9: connections that send nothing do not stop the server from serving others', async (t) => {
+  const { wss, url, port } = await serve(t);
+  echo(wss);
+  const silent = await Promise.all(Array.from({ length: 50 }, () => connectRaw(port)));
+  t.is(await stillServes(url), 'ping?');
+  for (const peer of silent) t.false(peer.ended);
+  for (const peer of silent) peer.socket.destroy();
+  t.is(await stillServes(url), 'ping?');
+  await shutdown(wss);
+});
+
+test('A10: frames in the same write as the upgrade request are processed, not lost', async (t) => {
+  const { wss, port } = await serve(t);
+  const got: [string, boolean][] = [];
+  const closed = new Promise<number>((resolve) =>
+    wss.on('connection', (ws) => {
+      ws.on('message', (data: Buffer, isBinary: boolean) => got.push([data.toString('hex'), isBinary]));
+      ws.on('close', resolve);
+    }),
+  );
+  const frames = Buffer.concat([frame(1, 'early text'), frame(9, 'early ping'), frame(2, Buffer.from([1, 2, 3])), frame(8, Buffer.from([0x03, 0xe8]))]);
+  const { peer } = await rawUpgrade(port, { extra: frames });
+  const code = await closed;
+  t.deepEqual(got, [
+    [Buffer.from('early text').toString('hex'), false],
+    ['010203', true],
+  ]);
+  t.is(code, 1000);
+  const pong = await peer.readFrame();
+  t.is(pong.opcode, 10);
+  t.is(pong.payload.toString(), 'early ping');
+  t.deepEqual(await peer.readClose(), { code: 1000, reason: '' });
+  await peer.waitClosed();
+  await shutdown(wss);
+});
+
+test('a connection terminated inside the connection listener still received its 101', async (t) => {
+  const { wss, port } = await serve(t);
+  wss.on('connection', (ws) => {
+    ws.send('bye');
+    ws.terminate();
+  });
+  const { peer, head } = await rawUpgrade(port);
+  t.regex(head, /^HTTP\/1\.1 101 /);
+  const rest = await peer.readToEnd();
+  t.is(rest.toString('hex'), '8103627965', 'the frame queued before terminate() is flushed, as ws does');
+  await shutdown(wss);
+});
