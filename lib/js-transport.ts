@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { errorFromRecord } from './errors';
-import { Kind, native, RECORD, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
+import { fragmentsOf, Kind, native, RECORD, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
 import type { Transport, TransportSink, WriteCallback } from './transport';
 
 type Engine = InstanceType<typeof native.Engine>;
@@ -47,7 +47,7 @@ export class JsTransport implements Transport {
     let start = 0;
     while (count > 0) {
       for (let i = 0, at = 0; i < count; i++, at += RECORD) {
-        if (table[at + 1]! <= Kind.Error && table[at + 3]! > 0) slab ??= engine.slab();
+        if (table[at + 1]! <= Kind.Error && (table[at + 3]! > 0 || table[at + 4]! > 0)) slab ??= engine.slab();
         this.#deliver(table[at + 1]!, table[at + 2]!, table[at + 3]!, table[at + 4]!, slab);
       }
       start += count;
@@ -65,7 +65,7 @@ export class JsTransport implements Transport {
       case Kind.Text:
         return this.#sink._onMessage(bytes, false);
       case Kind.Binary:
-        return this.#sink._onMessage(bytes, true);
+        return this.#sink._onMessage(bytes, true, c > 0 ? fragmentsOf(slab!, a, b, c) : undefined);
       case Kind.Ping:
         return this.#sink._onPing(bytes);
       case Kind.Pong:

@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { errorFromRecord } from './errors';
-import { Flag, Kind, native, RECORD, RESULT_CLOSING, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
+import { Flag, fragmentsOf, Kind, native, RECORD, RESULT_CLOSING, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
 import type { Transport, TransportSink, WriteCallback } from './transport';
 
 type Driver = InstanceType<typeof native.NativeDriver>;
@@ -213,7 +213,7 @@ export class NativeTransport implements Transport {
       case Kind.Text:
         return this.#sink._onMessage(payload(slab, a, b), false);
       case Kind.Binary:
-        return this.#sink._onMessage(payload(slab, a, b), true);
+        return this.#sink._onMessage(payload(slab, a, b), true, c > 0 ? fragmentsOf(slab!, a, b, c) : undefined);
       case Kind.Ping:
         return this.#sink._onPing(payload(slab, a, b));
       case Kind.Pong:

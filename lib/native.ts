@@ -53,5 +53,20 @@ export function sendFlags(binary: boolean, fin: boolean, compress: boolean, mask
   return flags;
 }
 
+/**
+ * The per-frame Buffers of a fragmented binary message: `count` little-endian u32 end offsets
+ * follow the payload in the slab (see `Kind::Binary` in batch.rs).
+ */
+export function fragmentsOf(slab: Buffer, offset: number, length: number, count: number): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let i = 0, at = offset + length; i < count; i++, at += 4) {
+    const end = slab.readUInt32LE(at);
+    out.push(slab.subarray(offset + start, offset + end));
+    start = end;
+  }
+  return out;
+}
+
 /** Connection options as the addon takes them. */
 export type ConnOptions = Binding.ConnOptions;

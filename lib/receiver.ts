@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import { toArrayBuffer } from './buffer-util';
 import { BINARY_TYPES, kWebSocket, type BinaryType } from './constants';
 import { errorFromRecord } from './errors';
-import { Kind, native, RECORD, TABLE_RECORDS } from './native';
+import { fragmentsOf, Kind, native, RECORD, TABLE_RECORDS } from './native';
 import type { PerMessageDeflate } from './permessage-deflate';
 
 const table = new Int32Array(RECORD * TABLE_RECORDS);
@@ -76,9 +76,10 @@ export class Receiver extends Writable {
         const a = table[at + 2]!;
         const b = table[at + 3]!;
         const c = table[at + 4]!;
-        if (b > 0) slab ??= engine.slab();
+        if (b > 0 || (kind === Kind.Binary && c > 0)) slab ??= engine.slab();
         const bytes = b > 0 ? slab!.subarray(a, a + b) : Buffer.alloc(0);
         if (kind === Kind.Error) error = errorFromRecord(bytes.toString('latin1'), c);
+        else if (kind === Kind.Binary && c > 0) events.push(this.#event(kind, bytes, c, fragmentsOf(slab!, a, b, c)));
         else events.push(this.#event(kind, bytes, c));
       }
       start += count;
@@ -87,12 +88,12 @@ export class Receiver extends Writable {
     this.#emitAll(events, () => cb(error));
   }
 
-  #event(kind: number, bytes: Buffer, code: number): () => void {
+  #event(kind: number, bytes: Buffer, code: number, fragments?: Buffer[]): () => void {
     switch (kind) {
       case Kind.Text:
         return () => this.emit('message', bytes, false);
       case Kind.Binary:
-        return () => this.emit('message', this.#binary(bytes), true);
+        return () => this.emit('message', this.#binary(bytes, fragments), true);
       case Kind.Ping:
         return () => this.emit('ping', bytes);
       case Kind.Pong:
@@ -108,9 +109,9 @@ export class Receiver extends Writable {
     }
   }
 
-  #binary(bytes: Buffer): unknown {
+  #binary(bytes: Buffer, fragments: Buffer[] | undefined): unknown {
     if (this._binaryType === 'arraybuffer') return toArrayBuffer(bytes);
-    if (this._binaryType === 'fragments') return [bytes];
+    if (this._binaryType === 'fragments') return fragments ?? [bytes];
     if (this._binaryType === 'blob') return new Blob([bytes]);
     return bytes;
   }

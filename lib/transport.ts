@@ -10,8 +10,11 @@ import type { ProtocolError } from './errors';
 
 /** Receives what the engine and the transport observed, in order. */
 export interface TransportSink {
-  /** A complete message. */
-  _onMessage(data: Buffer, isBinary: boolean): void;
+  /**
+   * A complete message. `fragments` holds one Buffer per frame for a binary message that
+   * arrived in several frames (ws's `binaryType = 'fragments'`), else undefined.
+   */
+  _onMessage(data: Buffer, isBinary: boolean, fragments?: Buffer[]): void;
   /** A ping (its automatic pong is already queued when enabled). */
   _onPing(data: Buffer): void;
   /** A pong. */

@@ -369,8 +369,8 @@ export class WebSocket extends EventEmitter implements TransportSink {
     }
   }
 
-  _onMessage(data: Buffer, isBinary: boolean): void {
-    const value = isBinary && this._binaryType !== 'nodebuffer' ? convertBinary(data, this._binaryType) : data;
+  _onMessage(data: Buffer, isBinary: boolean, fragments?: Buffer[]): void {
+    const value = isBinary && this._binaryType !== 'nodebuffer' ? convertBinary(data, this._binaryType, fragments) : data;
     if (this._allowSynchronousEvents && this._deferred === null) {
       this.emit('message', value, isBinary);
       return;
@@ -443,12 +443,12 @@ function drainDeferred(ws: WebSocket): void {
   }
 }
 
-function convertBinary(data: Buffer, type: BinaryType): unknown {
+function convertBinary(data: Buffer, type: BinaryType, fragments: Buffer[] | undefined): unknown {
   switch (type) {
     case 'arraybuffer':
       return toArrayBuffer(data);
     case 'fragments':
-      return [data];
+      return fragments ?? [data];
     case 'blob':
       return new Blob([data]);
     default:

@@ -66,6 +66,11 @@ pub enum Abort {
 pub trait EventHandler {
     /// A complete data message.
     fn message(&mut self, kind: DataKind, payload: Payload<'_>);
+    /// Called just before [`EventHandler::message`] for an uncompressed binary
+    /// message that arrived in several frames: the end offset of each frame's
+    /// bytes within the payload (for `ws`'s `binaryType = 'fragments'`).
+    fn fragment_ends(&mut self, _ends: &[u32]) {}
+
     /// A ping (the automatic pong, if enabled, is already queued).
     fn ping(&mut self, _payload: &[u8]) {}
     /// A pong.

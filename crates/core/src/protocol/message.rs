@@ -19,6 +19,10 @@ use crate::utf8::Utf8Stream;
 /// delivered, so an idle connection does not keep a large buffer alive.
 const KEEP_CAPACITY: usize = 16 * 1024;
 
+/// At most this many frame boundaries are kept per message (ws's default
+/// `maxFragments`), so the list is bounded even with the limit disabled.
+const MAX_TRACKED_FRAGMENTS: usize = 16_384;
+
 /// The message being received.
 #[derive(Clone, Copy, Debug)]
 struct Open {
@@ -36,6 +40,8 @@ pub(crate) struct Assembler {
     utf8: Utf8Stream,
     inflater: Option<Inflater>,
     validate_utf8: bool,
+    /// Where each binary frame of the open message ends in `buf`.
+    ends: Vec<u32>,
 }
 
 impl Assembler {
@@ -46,6 +52,7 @@ impl Assembler {
             utf8: Utf8Stream::new(),
             inflater,
             validate_utf8,
+            ends: Vec::new(),
         }
     }
 
@@ -128,14 +135,36 @@ impl Assembler {
             return Ok(());
         } else {
             self.buf.extend_from_slice(payload);
+            if !payload.is_empty() {
+                self.mark_fragment_end(open.kind);
+            }
         }
         if fin {
             self.finish_utf8(open.kind)?;
             self.open = None;
+            if self.ends.len() > 1 {
+                handler.fragment_ends(&self.ends);
+            }
+            self.ends.clear();
             handler.message(open.kind, Payload::Owned(&mut self.buf));
             self.recycle();
         }
         Ok(())
+    }
+
+    /// Records where a non-empty uncompressed binary fragment ends, for `ws`'s
+    /// `binaryType = 'fragments'` (one Buffer per non-empty frame). Bounded: past
+    /// [`MAX_TRACKED_FRAGMENTS`] the remaining frames merge into the last entry.
+    fn mark_fragment_end(&mut self, kind: DataKind) {
+        if kind != DataKind::Binary {
+            return;
+        }
+        let end = self.buf.len() as u32;
+        if self.ends.len() < MAX_TRACKED_FRAGMENTS {
+            self.ends.push(end);
+        } else if let Some(last) = self.ends.last_mut() {
+            *last = end;
+        }
     }
 
     fn inflate(
@@ -182,6 +211,7 @@ impl Assembler {
     /// Drops all state after a failure, freeing buffers and zlib memory.
     pub(crate) fn abandon(&mut self) {
         self.open = None;
+        self.ends = Vec::new();
         self.buf = BytesMut::new();
         self.utf8.reset();
         if let Some(inflater) = self.inflater.as_mut() {

@@ -26,7 +26,8 @@ pub const RECORD: usize = 5;
 pub enum Kind {
     /// A text message: payload.
     Text = 1,
-    /// A binary message: payload.
+    /// A binary message: payload; field 4 = number of frame boundaries
+    /// (little-endian `u32`s right after the payload), 0 for one frame.
     Binary = 2,
     /// A ping: payload.
     Ping = 3,
@@ -53,6 +54,8 @@ pub struct Batch {
     payload: Vec<u8>,
     /// Ids whose `Closed` record is in this batch: reusable once delivered.
     frees: Vec<u32>,
+    /// Frame boundaries announced for the next binary message.
+    ends: Vec<u32>,
 }
 
 impl Batch {
@@ -138,7 +141,19 @@ impl EventHandler for BatchSink<'_> {
             DataKind::Text => Kind::Text,
             DataKind::Binary => Kind::Binary,
         };
-        self.batch.push_bytes(self.id, kind, payload.as_slice(), 0);
+        let ends = std::mem::take(&mut self.batch.ends);
+        self.batch
+            .push_bytes(self.id, kind, payload.as_slice(), ends.len() as i32);
+        for end in &ends {
+            self.batch.payload.extend_from_slice(&end.to_le_bytes());
+        }
+        self.batch.ends = ends;
+        self.batch.ends.clear();
+    }
+
+    fn fragment_ends(&mut self, ends: &[u32]) {
+        self.batch.ends.clear();
+        self.batch.ends.extend_from_slice(ends);
     }
 
     fn ping(&mut self, payload: &[u8]) {

@@ -214,3 +214,40 @@ fn large_frames_cross_every_length_form() {
         assert_eq!(h.messages(), vec![(DataKind::Binary, payload)], "len {len}");
     }
 }
+
+/// Records frame boundaries as well as messages.
+#[derive(Default)]
+struct Boundaries {
+    ends: Vec<Vec<u32>>,
+    messages: usize,
+}
+
+impl EventHandler for Boundaries {
+    fn message(&mut self, _kind: DataKind, _payload: Payload<'_>) {
+        self.messages += 1;
+    }
+    fn fragment_ends(&mut self, ends: &[u32]) {
+        self.ends.push(ends.to_vec());
+    }
+}
+
+#[test]
+fn fragmented_binary_messages_report_each_frame_boundary() {
+    let mut conn = Connection::<Server>::new(Config::default());
+    let mut sink = Boundaries::default();
+    let mut wire = concat(&[
+        to_server(0x02, b"abc"),
+        to_server(0x00, b""),
+        to_server(0x80, b"de"),
+        to_server(0x82, b"single"),
+        to_server(0x01, b"te"),
+        to_server(0x80, b"xt"),
+    ]);
+    conn.receive(&mut wire, 0, &mut sink);
+    assert_eq!(sink.messages, 3);
+    assert_eq!(
+        sink.ends,
+        vec![vec![3, 5]],
+        "non-empty frames of the fragmented binary message"
+    );
+}
