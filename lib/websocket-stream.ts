@@ -161,7 +161,8 @@ export class WebSocketStream {
           this.close();
         },
       },
-      new ByteLengthQueuingStrategy({ highWaterMark: WRITE_HIGH_WATER }) as QueuingStrategy<Chunk>,
+      // Counted in bytes; strings by their UTF-8 length (ByteLengthQueuingStrategy would see NaN).
+      { highWaterMark: WRITE_HIGH_WATER, size: byteLength },
     );
     this.#opened.resolve({ readable, writable, extensions: ws.extensions, protocol: ws.protocol });
   }

@@ -1,5 +1,6 @@
 //! Connection options as JavaScript passes them, converted to the core's [`Config`].
 
+use ferrows_core::cork::CorkConfig;
 use ferrows_core::deflate::Negotiated;
 use ferrows_core::limits::Limits;
 use ferrows_core::protocol::{Config, DeflateSettings, DEFAULT_CLOSE_TIMEOUT_MS};
@@ -85,8 +86,12 @@ impl ConnOptions {
             // Events reach JavaScript after parsing, so the engine's own replies
             // wait until the application has handled them (ws's wire order).
             defer_replies: true,
+            // Thousands of mostly idle sockets: a drained cork keeps no memory.
+            cork: CorkConfig {
+                keep_spare: false,
+                ..CorkConfig::default()
+            },
             mask_seed,
-            ..Config::default()
         }
     }
 }

@@ -213,7 +213,12 @@ impl Cork {
             self.pop_front();
         }
         if self.pieces.is_empty() {
-            self.pieces.shrink_to(KEPT_PIECE_SLOTS);
+            let kept = if self.config.keep_spare {
+                KEPT_PIECE_SLOTS
+            } else {
+                0
+            };
+            self.pieces.shrink_to(kept);
         }
     }
 
@@ -333,7 +338,7 @@ impl Cork {
     fn recycle(&mut self, piece: Piece) {
         if let Piece::Copy(segment) = piece {
             let block = segment.into_block();
-            if block.len() == self.config.segment_size {
+            if self.config.keep_spare && block.len() == self.config.segment_size {
                 self.spare = Some(block);
             }
         }

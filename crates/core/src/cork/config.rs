@@ -13,6 +13,11 @@ pub struct CorkConfig {
     /// Size of each copy segment (default 16 KiB). Beyond one spare, drained
     /// segments are freed so an idle connection keeps little memory.
     pub segment_size: usize,
+    /// Keep one drained segment (and the piece queue's slots) for the next
+    /// push (default true). Drivers holding many mostly idle connections turn
+    /// this off: a drained cork then owns no heap memory at all, at the cost
+    /// of one allocation per busy loop turn.
+    pub keep_spare: bool,
 }
 
 impl Default for CorkConfig {
@@ -21,6 +26,7 @@ impl Default for CorkConfig {
             bypass_threshold: 16 * 1024,
             high_water_mark: 64 * 1024,
             segment_size: 16 * 1024,
+            keep_spare: true,
         }
     }
 }

@@ -11,6 +11,7 @@ fn tiny() -> CorkConfig {
         bypass_threshold: 4,
         high_water_mark: 10,
         segment_size: 8,
+        keep_spare: true,
     }
 }
 
@@ -419,4 +420,18 @@ proptest! {
         prop_assert!(cork.segments_allocated() <= 1);
         prop_assert!(pending(&cork).is_empty());
     }
+}
+
+#[test]
+fn without_keep_spare_a_drained_cork_owns_no_segment() {
+    let mut cork = Cork::new(CorkConfig {
+        keep_spare: false,
+        ..CorkConfig::default()
+    });
+    cork.push_copy(b"hello");
+    assert_eq!(cork.segments_allocated(), 1);
+    cork.advance(5);
+    assert_eq!(cork.segments_allocated(), 0);
+    cork.push_copy(b"again");
+    assert_eq!(cork.chunk(), b"again");
 }
