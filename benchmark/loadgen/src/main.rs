@@ -1,0 +1,76 @@
+//! `ferrows-loadgen`: the WebSocket load generator of the ferrows benchmark suite.
+//!
+//! One thread, raw non-blocking sockets on one epoll. Real handshakes (random key, verified
+//! `Sec-WebSocket-Accept`), properly masked client frames, and only **verified** echoes counted:
+//! every server frame is parsed and each echo must match the message it answers byte for byte.
+//! Modes: `echo` (throughput and latency, k messages in flight per connection), `idle` (hold N
+//! connections for a memory reading) and `connect` (open/handshake/close rate). The result is
+//! one JSON line on stdout; phase events (`measure-start`, `measure-end`, `ready`) go to stderr.
+//! Any protocol violation or mismatch prints `{"ok":false,"error":...}` and exits with 1.
+
+mod config;
+mod conn;
+mod connect;
+mod deflate;
+mod driver;
+mod echo;
+mod frame;
+mod handshake;
+mod idle;
+mod json;
+mod outq;
+mod payload;
+mod rx;
+mod sys;
+
+use std::process::ExitCode;
+
+use config::Mode;
+use conn::Shared;
+use driver::Driver;
+use payload::Pattern;
+
+fn run(cfg: &config::Config) -> Result<json::Obj, String> {
+    let shared = Shared {
+        pattern: Pattern::new(cfg.kind, cfg.size),
+        deflate: cfg.deflate,
+        host: cfg.host.to_string(),
+        port: cfg.port,
+    };
+    let driver = Driver::new(shared, cfg.host, cfg.sources.clone())?;
+    match cfg.mode {
+        Mode::Echo => echo::run(cfg, driver),
+        Mode::Idle => idle::run(cfg, driver),
+        Mode::Connect => connect::run(cfg, driver),
+    }
+}
+
+#[expect(
+    clippy::print_stdout,
+    reason = "the result line is the program's output"
+)]
+fn main() -> ExitCode {
+    let cfg = match config::parse(std::env::args().skip(1)) {
+        Ok(cfg) => cfg,
+        Err(err) => {
+            eprintln!("{err}\n{}", config::USAGE);
+            return ExitCode::from(2);
+        }
+    };
+    match run(&cfg) {
+        Ok(obj) => {
+            println!("{}", obj.bool("ok", true).finish());
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            println!(
+                "{}",
+                json::Obj::new()
+                    .bool("ok", false)
+                    .str("error", &err)
+                    .finish()
+            );
+            ExitCode::FAILURE
+        }
+    }
+}
