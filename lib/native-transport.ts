@@ -15,11 +15,28 @@ const table = new Int32Array(RECORD * TABLE_RECORDS);
 const live: (NativeTransport | undefined)[] = [];
 let driver: Driver | null | undefined;
 
+/**
+ * The outbox (see `crates/node/src/driver/outbox.rs`): small sends are copied here and drained
+ * by the driver once per loop turn instead of costing a native call each.
+ */
+const OUT_BYTES = 1 << 20;
+const OUT_RECORDS = 8192;
+const OUT_RECORD = 5;
+/** Sends up to this size go through the outbox; larger ones are handed over directly. */
+const OUT_SMALL = 16 * 1024;
+const outBytes = Buffer.allocUnsafeSlow(OUT_BYTES);
+const outRecords = new Int32Array(OUT_RECORD * OUT_RECORDS);
+/** [records queued, bytes used, drain generation, drain requested]. */
+const outState = new Int32Array(4);
+/** True while the driver delivers a batch (it drains the outbox right after). */
+let inDispatch = false;
+
 /** The driver of this thread, created on first use; `null` where it cannot run (e.g. Bun). */
 function getDriver(): Driver | null {
   if (driver === undefined) {
     try {
       driver = process.versions['bun'] ? null : new native.NativeDriver(dispatch as (arg?: unknown) => unknown, table);
+      driver?.setOutbox(outBytes, outRecords, outState);
     } catch {
       driver = null;
     }
@@ -39,6 +56,7 @@ export function canAdopt(socket: unknown): socket is Socket {
 /** Dispatches one batch of records; see `crates/node/src/driver/batch.rs`. */
 function dispatch(count: number, slab: Buffer | undefined): void {
   let failure: { error: unknown } | undefined;
+  inDispatch = true;
   for (let i = 0, at = 0; i < count; i++, at += RECORD) {
     const transport = live[table[at]!];
     if (transport === undefined) continue;
@@ -48,7 +66,13 @@ function dispatch(count: number, slab: Buffer | undefined): void {
       failure ??= { error };
     }
   }
+  inDispatch = false;
   if (failure) throw failure.error;
+}
+
+/** Hands queued outbox sends to the driver now (it is full, or order matters for what follows). */
+function drainOutbox(d: Driver): void {
+  if (outState[0]! > 0) d.drainOutbox();
 }
 
 /** The internals of `net.Server` that track open connections. */
@@ -166,8 +190,12 @@ export class NativeTransport implements Transport {
   readonly #driver: Driver;
   readonly #id: number;
   readonly #sink: TransportSink;
-  /** Positions and callbacks of writes still in flight, in position order. */
-  readonly #pending: { position: number; cb: WriteCallback }[] = [];
+  /** Callbacks of sends whose bytes are not written yet, in send order (`Sent` records pop them). */
+  #callbacks: WriteCallback[] = [];
+  #callbackHead = 0;
+  /** Payload bytes this connection has in the outbox, valid while the generation matches. */
+  #outboxBytes = 0;
+  #outboxGeneration = -1;
   #closed = false;
   /** The Node server that accepted the socket, whose connection count we hold. */
   #server: CountingServer | null = null;
@@ -222,8 +250,8 @@ export class NativeTransport implements Transport {
         return this.#sink._onConclude(c, payload(slab, a, b));
       case Kind.Error:
         return this.#sink._onProtocolError(errorFromRecord(slab!.toString('latin1', a, a + b), c));
-      case Kind.Written:
-        return this.#written(a * 2 ** 32 + (b >>> 0));
+      case Kind.Sent:
+        return this.#sent(a, b);
       case Kind.End:
         this.socket.emit('end');
         return this.#sink._onEnd();
@@ -234,23 +262,36 @@ export class NativeTransport implements Transport {
     }
   }
 
-  #written(position: number): void {
-    const pending = this.#pending;
-    let done = 0;
-    while (done < pending.length && pending[done]!.position <= position) done++;
-    if (done === 0) return;
-    const finished = pending.splice(0, done);
-    for (const { cb } of finished) cb(null);
+  /** `ok` callbacks completed, then `failed` ones refused (the connection was closing). */
+  #sent(ok: number, failed: number): void {
+    for (let i = 0; i < ok; i++) this.#nextCallback()?.(null);
+    if (failed > 0) {
+      const err = new Error('WebSocket is not open: readyState 2 (CLOSING)');
+      for (let i = 0; i < failed; i++) this.#nextCallback()?.(err);
+    }
+  }
+
+  #nextCallback(): WriteCallback | undefined {
+    const cb = this.#callbacks[this.#callbackHead];
+    if (cb === undefined) return undefined;
+    this.#callbacks[this.#callbackHead++] = undefined as unknown as WriteCallback;
+    if (this.#callbackHead === this.#callbacks.length) {
+      this.#callbacks = [];
+      this.#callbackHead = 0;
+    }
+    return cb;
   }
 
   #onClosed(errno: number): void {
     this.#closed = true;
     live[this.#id] = undefined;
     this.socket.destroyed = true;
-    const pending = this.#pending.splice(0);
+    const pending = this.#callbacks.slice(this.#callbackHead);
+    this.#callbacks = [];
+    this.#callbackHead = 0;
     if (pending.length) {
       const err = Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' });
-      for (const { cb } of pending) cb(err);
+      for (const cb of pending) cb(err);
     }
     if (errno && this.socket.listenerCount('error') > 0) {
       this.socket.emit('error', Object.assign(new Error(`socket error (errno ${errno})`), { errno }));
@@ -265,24 +306,63 @@ export class NativeTransport implements Transport {
     this.#sink._onTransportClose();
   }
 
+  /** Registers a callback for a send handed over directly (`position` < 0: refused). */
   #track(position: number, cb: WriteCallback | undefined): void {
     if (cb === undefined) return;
     if (position < 0) {
-      const err = new Error('WebSocket is not open: readyState 2 (CLOSING)');
-      process.nextTick(cb, err);
+      process.nextTick(cb, new Error('WebSocket is not open: readyState 2 (CLOSING)'));
       return;
     }
-    this.#pending.push({ position, cb });
+    this.#callbacks.push(cb);
   }
 
   send(data: Buffer | string, flags: number, maskKey: number | undefined, cb: WriteCallback | undefined): void {
     if (this.#closed) return this.#track(RESULT_CLOSING, cb);
     if (cb !== undefined) flags |= Flag.Notify;
+    const small = typeof data === 'string' ? data.length <= OUT_SMALL / 3 : data.length <= OUT_SMALL;
+    if (small) return this.#queue(data, flags, maskKey, cb);
+    drainOutbox(this.#driver);
     const position =
       typeof data === 'string'
         ? this.#driver.sendText(this.#id, data, flags, maskKey)
         : this.#driver.send(this.#id, data, flags, maskKey);
-    if (cb !== undefined) this.#track(position, cb);
+    this.#track(position, cb);
+  }
+
+  /** Copies a small send into the outbox; the driver frames it at the next drain. */
+  #queue(data: Buffer | string, flags: number, maskKey: number | undefined, cb: WriteCallback | undefined): void {
+    let count = outState[0]!;
+    let at = outState[1]!;
+    const room = typeof data === 'string' ? data.length * 3 : data.length;
+    if (count === OUT_RECORDS || at + room > OUT_BYTES) {
+      this.#driver.drainOutbox();
+      count = 0;
+      at = 0;
+    }
+    let length: number;
+    if (typeof data === 'string') length = outBytes.write(data, at, 'utf8');
+    else {
+      outBytes.set(data, at);
+      length = data.length;
+    }
+    const rec = count * OUT_RECORD;
+    outRecords[rec] = this.#id;
+    outRecords[rec + 1] = maskKey === undefined ? flags : flags | Flag.Key;
+    outRecords[rec + 2] = at;
+    outRecords[rec + 3] = length;
+    outRecords[rec + 4] = maskKey ?? 0;
+    outState[0] = count + 1;
+    outState[1] = at + length;
+    if (this.#outboxGeneration !== outState[2]) {
+      this.#outboxGeneration = outState[2]!;
+      this.#outboxBytes = 0;
+    }
+    this.#outboxBytes += length;
+    if (cb !== undefined) this.#callbacks.push(cb);
+    if (!inDispatch && outState[3] === 0) {
+      outState[3] = 1;
+      this.#driver.requestFlush();
+    }
   }
 
   ping(data: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback | undefined): void {
@@ -295,22 +375,28 @@ export class NativeTransport implements Transport {
 
   #control(pong: boolean, data: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback | undefined): void {
     if (this.#closed) return this.#track(RESULT_CLOSING, cb);
+    drainOutbox(this.#driver);
     const flags = sendFlags(false, true, false, mask, cb !== undefined);
     this.#track(this.#driver.control(this.#id, pong, data, flags, maskKey), cb);
   }
 
   close(code: number | undefined, reason: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback): void {
     if (this.#closed) return this.#track(RESULT_CLOSING, cb);
+    drainOutbox(this.#driver);
     const flags = sendFlags(false, true, false, mask, true);
     this.#track(this.#driver.close(this.#id, code ?? -1, reason, flags, maskKey), cb);
   }
 
   end(): void {
-    if (!this.#closed) this.#driver.end(this.#id);
+    if (this.#closed) return;
+    drainOutbox(this.#driver);
+    this.#driver.end(this.#id);
   }
 
   destroy(): void {
-    if (!this.#closed) this.#driver.terminate(this.#id);
+    if (this.#closed) return;
+    drainOutbox(this.#driver);
+    this.#driver.terminate(this.#id);
   }
 
   pause(): void {
@@ -324,7 +410,9 @@ export class NativeTransport implements Transport {
   }
 
   bufferedAmount(): number {
-    return this.#closed ? 0 : this.#driver.bufferedAmount(this.#id);
+    if (this.#closed) return 0;
+    const queued = this.#outboxGeneration === outState[2] ? this.#outboxBytes : 0;
+    return this.#driver.bufferedAmount(this.#id) + queued;
   }
 
   setNoDelay(on: boolean): void {

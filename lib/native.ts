@@ -22,7 +22,7 @@ export const enum Kind {
   Pong = 4,
   CloseFrame = 5,
   Error = 6,
-  Written = 7,
+  Sent = 7,
   End = 8,
   Closed = 9,
   Abort = 10,
@@ -36,6 +36,7 @@ export const enum Flag {
   MaskSet = 8,
   Mask = 16,
   Notify = 32,
+  Key = 64,
 }
 
 /** Send-path return values below zero. */

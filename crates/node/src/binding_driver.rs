@@ -31,8 +31,10 @@ pub const FLAG_COMPRESS: u32 = 4;
 pub const FLAG_MASK_SET: u32 = 8;
 /// `send` flag: mask (with `FLAG_MASK_SET`).
 pub const FLAG_MASK: u32 = 16;
-/// `send` flag: report `Written` progress (a callback is waiting).
+/// `send` flag: a callback waits for the bytes to be written (reported in `Sent` records).
 pub const FLAG_NOTIFY: u32 = 32;
+/// Outbox record flag: field 4 carries a masking key.
+pub const FLAG_KEY: u32 = 64;
 
 /// The per-environment driver.
 #[napi]
@@ -40,7 +42,8 @@ pub struct NativeDriver {
     driver: *mut Driver,
 }
 
-fn options(flags: u32, mask_key: Option<u32>) -> SendOptions {
+/// Send options from flags.
+pub(crate) fn send_options(flags: u32, mask_key: Option<u32>) -> SendOptions {
     SendOptions {
         fin: flags & FLAG_FIN != 0,
         compress: flags & FLAG_COMPRESS != 0,
@@ -49,7 +52,8 @@ fn options(flags: u32, mask_key: Option<u32>) -> SendOptions {
     }
 }
 
-fn kind(flags: u32) -> DataKind {
+/// Text or binary from flags.
+pub(crate) fn data_kind(flags: u32) -> DataKind {
     if flags & FLAG_BINARY != 0 {
         DataKind::Binary
     } else {
@@ -149,9 +153,9 @@ impl NativeDriver {
         self.with(|d| {
             d.send(
                 id,
-                kind(flags),
+                data_kind(flags),
                 data,
-                options(flags, mask_key),
+                send_options(flags, mask_key),
                 flags & FLAG_NOTIFY != 0,
             )
         })
@@ -178,7 +182,7 @@ impl NativeDriver {
                 id,
                 pong,
                 data,
-                options(flags, mask_key),
+                send_options(flags, mask_key),
                 flags & FLAG_NOTIFY != 0,
             )
         })
@@ -199,9 +203,64 @@ impl NativeDriver {
                 id,
                 u16::try_from(code).ok(),
                 reason,
-                options(flags, mask_key),
+                send_options(flags, mask_key),
             )
         })
+    }
+
+    /// Shares the outbox (payload bytes, records, 4 state words) with the
+    /// driver; see `driver/outbox.rs`.
+    #[napi]
+    pub fn set_outbox(
+        &mut self,
+        env: Env,
+        bytes: Unknown<'_>,
+        records: Unknown<'_>,
+        state: Unknown<'_>,
+    ) -> Result<()> {
+        let raw = env.raw();
+        let (bytes_ptr, bytes_len) = uint8_array(raw, bytes.raw())?;
+        let (records_ptr, records_len) = int32_array(raw, records.raw())?;
+        let (state_ptr, state_len) = int32_array(raw, state.raw())?;
+        if state_len < 4 {
+            return Err(Error::new(
+                Status::InvalidArg,
+                "the outbox state needs 4 words",
+            ));
+        }
+        // SAFETY: the three values are live in this call's scope.
+        let refs = unsafe {
+            [
+                reference(raw, bytes.raw())?,
+                reference(raw, records.raw())?,
+                reference(raw, state.raw())?,
+            ]
+        };
+        self.with(|d| {
+            d.set_outbox(crate::driver::outbox::Outbox {
+                bytes: bytes_ptr,
+                bytes_len,
+                records: records_ptr,
+                records_len: records_len / crate::driver::outbox::OUT_RECORD,
+                state: state_ptr,
+                refs,
+            })
+        });
+        Ok(())
+    }
+
+    /// Queues every send waiting in the outbox now (the outbox is full, or a
+    /// command must keep its place behind the queued sends).
+    #[napi(catch_unwind)]
+    pub fn drain_outbox(&mut self) {
+        self.with(Driver::drain_outbox);
+    }
+
+    /// Makes sure a loop turn comes soon to drain the outbox (for sends made
+    /// outside an event batch, e.g. from a timer).
+    #[napi]
+    pub fn request_flush(&mut self) {
+        self.with(Driver::request_turn);
     }
 
     /// Half-closes once output is flushed (`socket.end()`).
@@ -256,6 +315,46 @@ impl NativeDriver {
     pub fn connections(&mut self) -> u32 {
         self.with(|d| d.live() as u32)
     }
+}
+
+/// The data pointer and length of a `Uint8Array` (or `Buffer`).
+fn uint8_array(env: sys::napi_env, value: sys::napi_value) -> Result<(*const u8, usize)> {
+    let (data, len, kind) = typed_array(env, value)?;
+    if kind != sys::TypedarrayType::uint8_array {
+        return Err(Error::new(
+            Status::InvalidArg,
+            "the outbox must be a Uint8Array",
+        ));
+    }
+    Ok((data.cast(), len))
+}
+
+/// The data pointer, element count and type of a typed array.
+fn typed_array(
+    env: sys::napi_env,
+    value: sys::napi_value,
+) -> Result<(*mut std::ffi::c_void, usize, i32)> {
+    let mut kind = 0;
+    let mut len = 0;
+    let mut data = ptr::null_mut();
+    let mut buffer = ptr::null_mut();
+    let mut offset = 0;
+    // SAFETY: `value` is a live value of `env`; out-pointers are valid.
+    let status = unsafe {
+        sys::napi_get_typedarray_info(
+            env,
+            value,
+            &mut kind,
+            &mut len,
+            &mut data,
+            &mut buffer,
+            &mut offset,
+        )
+    };
+    if status != sys::Status::napi_ok || data.is_null() {
+        return Err(Error::new(Status::InvalidArg, "expected a typed array"));
+    }
+    Ok((data, len, kind))
 }
 
 /// The data pointer and length of an `Int32Array`.

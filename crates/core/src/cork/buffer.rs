@@ -308,7 +308,10 @@ impl Cork {
             Some(block) if block.len() == size => Segment::new(block),
             other => {
                 self.spare = other;
-                Segment::allocate(size)
+                match super::pool::take(size) {
+                    Some(block) => Segment::new(block),
+                    None => Segment::allocate(size),
+                }
             }
         }
     }
@@ -334,12 +337,18 @@ impl Cork {
         }
     }
 
-    /// Keeps a drained standard-size block as the one spare; frees the rest.
+    /// Keeps a drained standard-size block as the one spare, or (without
+    /// `keep_spare`) hands it to the thread's pool; frees the rest.
     fn recycle(&mut self, piece: Piece) {
         if let Piece::Copy(segment) = piece {
             let block = segment.into_block();
-            if self.config.keep_spare && block.len() == self.config.segment_size {
+            if block.len() != self.config.segment_size {
+                return;
+            }
+            if self.config.keep_spare {
                 self.spare = Some(block);
+            } else {
+                super::pool::give(block);
             }
         }
     }

@@ -77,6 +77,7 @@
 mod buffer;
 mod config;
 mod piece;
+mod pool;
 #[cfg(test)]
 mod tests;
 

@@ -37,8 +37,9 @@ pub enum Kind {
     CloseFrame = 5,
     /// A protocol error: payload = "code\nmessage", field 4 = close code | range-error flag << 16.
     Error = 6,
-    /// Write progress: fields 2, 3 = high and low 32 bits of the bytes written so far.
-    Written = 7,
+    /// Send callbacks due, in send order: field 2 = how many completed,
+    /// then field 3 = how many (following them) failed.
+    Sent = 7,
     /// The peer ended its side of the connection (TCP FIN).
     End = 8,
     /// The connection is gone; its id is free. Field 2 = errno (0 if none).

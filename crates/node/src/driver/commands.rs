@@ -24,13 +24,16 @@ impl Driver {
         let Some(conn) = self.conn_mut(id) else {
             return CLOSING;
         };
-        match conn.engine.send(kind, data, opts) {
-            Ok(position) => {
-                conn.flags.notify_written |= notify;
+        let result = conn.engine.send(kind, data, opts).ok();
+        if notify && result.is_some() {
+            conn.expect(result);
+        }
+        match result {
+            Some(position) => {
                 self.mark_dirty(id);
                 position as f64
             }
-            Err(_) => CLOSING,
+            None => CLOSING,
         }
     }
 
@@ -48,7 +51,9 @@ impl Driver {
         };
         match conn.engine.control(pong, data, opts) {
             Ok(position) => {
-                conn.flags.notify_written |= notify;
+                if notify {
+                    conn.expect(Some(position));
+                }
                 self.mark_dirty(id);
                 position as f64
             }
@@ -65,7 +70,7 @@ impl Driver {
         };
         match conn.engine.close(code, reason, now, opts) {
             Ok(position) => {
-                conn.flags.notify_written = true;
+                conn.expect(Some(position));
                 self.mark_dirty(id);
                 self.schedule(id);
                 position as f64
@@ -122,7 +127,11 @@ impl Driver {
             handle.close();
         }
         let env = driver.env;
-        for r in [driver.js.dispatch, driver.js.receiver, driver.js.table] {
+        let outbox_refs = driver.outbox.take().map(|o| o.refs).unwrap_or_default();
+        for r in [driver.js.dispatch, driver.js.receiver, driver.js.table]
+            .into_iter()
+            .chain(outbox_refs.into_iter().filter(|r| !r.is_null()))
+        {
             // SAFETY: the references were created on this env and are deleted once.
             unsafe { napi::sys::napi_delete_reference(env, r) };
         }

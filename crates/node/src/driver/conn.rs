@@ -1,5 +1,6 @@
 //! One Rust-owned socket: its descriptor, its poll handle and its engine.
 
+use std::collections::VecDeque;
 use std::io::IoSlice;
 use std::os::fd::RawFd;
 
@@ -181,8 +182,6 @@ pub struct Flags {
     pub want_writable: bool,
     /// Queued in the driver's dirty list.
     pub dirty: bool,
-    /// JavaScript wants `Written` progress events (send callbacks pending).
-    pub notify_written: bool,
     /// JavaScript asked to half-close once output is flushed (`socket.end()`).
     pub end_requested: bool,
 }
@@ -198,6 +197,62 @@ pub struct Conn {
     pub engine: Engine,
     /// State flags.
     pub flags: Flags,
-    /// `written_total` at the last `Written` event.
-    pub reported_written: u64,
+    /// Sends whose JavaScript callback waits for their bytes to be written,
+    /// in send order (see [`Notify`]).
+    pub notify: VecDeque<Notify>,
+}
+
+/// A send with a callback: complete once `written_total` reaches `end`;
+/// `failed` sends (refused because the connection was closing) complete, with
+/// an error, as soon as every earlier send has.
+#[derive(Clone, Copy, Debug)]
+pub struct Notify {
+    /// Cork position of the send's last byte.
+    pub end: u64,
+    /// The send was refused.
+    pub failed: bool,
+}
+
+impl Conn {
+    /// Records a send's callback; `end` is `None` when the send was refused.
+    pub fn expect(&mut self, end: Option<u64>) {
+        let previous = self.notify.back().map_or(0, |n| n.end);
+        self.notify.push_back(match end {
+            Some(end) => Notify { end, failed: false },
+            None => Notify {
+                end: previous,
+                failed: true,
+            },
+        });
+    }
+
+    /// Pops the callbacks whose bytes are written, as runs of
+    /// `(completed, failed)` in order.
+    pub fn take_completed(&mut self, mut emit: impl FnMut(u32, u32)) {
+        let written = self.engine.written_total();
+        let (mut ok, mut failed) = (0u32, 0u32);
+        while let Some(front) = self
+            .notify
+            .front()
+            .copied()
+            .filter(|n| n.end <= written || n.failed)
+        {
+            self.notify.pop_front();
+            if front.failed {
+                failed += 1;
+            } else {
+                if failed > 0 {
+                    emit(ok, failed);
+                    (ok, failed) = (0, 0);
+                }
+                ok += 1;
+            }
+        }
+        if ok > 0 || failed > 0 {
+            emit(ok, failed);
+        }
+        if self.notify.is_empty() {
+            self.notify = VecDeque::new();
+        }
+    }
 }

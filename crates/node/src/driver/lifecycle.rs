@@ -161,24 +161,13 @@ impl Driver {
     }
 
     fn report_written(&mut self, id: u32) {
-        let Some(conn) = self.conn_mut(id) else {
+        let Some(slot) = self.conns.get_mut(id as usize).and_then(Option::as_mut) else {
             return;
         };
-        let written = conn.engine.written_total();
-        if !conn.flags.notify_written || written == conn.reported_written {
-            return;
-        }
-        conn.reported_written = written;
-        if conn.engine.pending_bytes() == 0 {
-            conn.flags.notify_written = false;
-        }
-        self.batch.push(
-            id,
-            Kind::Written,
-            (written >> 32) as i32,
-            written as u32 as i32,
-            0,
-        );
+        let batch = &mut self.batch;
+        slot.conn.take_completed(|ok, failed| {
+            batch.push(id, Kind::Sent, ok as i32, failed as i32, 0);
+        });
     }
 
     /// With nothing left to write: FIN once the closing handshake (or the
@@ -312,6 +301,7 @@ impl Driver {
             Driver::deliver(this);
             // SAFETY: no JavaScript runs between here and the next deliver.
             let driver = unsafe { &mut *this };
+            driver.drain_outbox();
             driver.flush_dirty();
             if driver.batch.is_empty() && driver.dirty.is_empty() {
                 driver.stop_idle();

@@ -22,6 +22,7 @@ pub mod conn;
 pub mod io;
 mod js;
 mod lifecycle;
+pub mod outbox;
 
 use std::collections::BTreeSet;
 use std::os::fd::RawFd;
@@ -62,6 +63,7 @@ pub struct Driver {
     deadlines: BTreeSet<(u64, u32)>,
     read_buf: Box<[u8]>,
     dispatching: bool,
+    pub(crate) outbox: Option<outbox::Outbox>,
 }
 
 /// A connection plus the poll context its handle points to.
@@ -93,6 +95,7 @@ impl Driver {
             deadlines: BTreeSet::new(),
             read_buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
             dispatching: false,
+            outbox: None,
         }
     }
 
@@ -135,7 +138,7 @@ impl Driver {
                 poll: None,
                 engine,
                 flags: conn::Flags::default(),
-                reported_written: 0,
+                notify: std::collections::VecDeque::new(),
             },
             ctx: Box::new(PollCtx { driver: this, id }),
             deadline: None,
@@ -195,6 +198,18 @@ impl Driver {
                 self.dirty.push(id);
             }
         }
+        if !self.dispatching {
+            self.start_idle();
+        }
+    }
+
+    /// Installs the outbox JavaScript shares (see [`outbox`]).
+    pub fn set_outbox(&mut self, outbox: outbox::Outbox) {
+        self.outbox = Some(outbox);
+    }
+
+    /// Makes sure a check phase comes soon (outside a batch delivery).
+    pub fn request_turn(&mut self) {
         if !self.dispatching {
             self.start_idle();
         }
