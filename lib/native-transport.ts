@@ -30,6 +30,8 @@ const outRecords = new Int32Array(OUT_RECORD * OUT_RECORDS);
 const outState = new Int32Array(4);
 /** True while the driver delivers a batch (it drains the outbox right after). */
 let inDispatch = false;
+/** The slab of the batch being delivered: sends of views into it are framed without a copy. */
+let currentSlab: Buffer | undefined;
 
 /** The driver of this thread, created on first use; `null` where it cannot run (e.g. Bun). */
 function getDriver(): Driver | null {
@@ -57,6 +59,7 @@ export function canAdopt(socket: unknown): socket is Socket {
 function dispatch(count: number, slab: Buffer | undefined): void {
   let failure: { error: unknown } | undefined;
   inDispatch = true;
+  currentSlab = slab;
   for (let i = 0, at = 0; i < count; i++, at += RECORD) {
     const transport = live[table[at]!];
     if (transport === undefined) continue;
@@ -67,6 +70,7 @@ function dispatch(count: number, slab: Buffer | undefined): void {
     }
   }
   inDispatch = false;
+  currentSlab = undefined;
   if (failure) throw failure.error;
 }
 
@@ -333,6 +337,23 @@ export class NativeTransport implements Transport {
   #queue(data: Buffer | string, flags: number, maskKey: number | undefined, cb: WriteCallback | undefined): void {
     let count = outState[0]!;
     let at = outState[1]!;
+    const slab = currentSlab;
+    if (
+      slab !== undefined &&
+      typeof data !== 'string' &&
+      data.buffer === slab.buffer &&
+      data.byteOffset >= slab.byteOffset &&
+      data.byteOffset + data.length <= slab.byteOffset + slab.length
+    ) {
+      // A view of the batch being delivered (an echo, a broadcast): the driver frames it from
+      // the batch itself, so nothing is copied here.
+      if (count === OUT_RECORDS) {
+        this.#driver.drainOutbox();
+        count = 0;
+      }
+      this.#record(count, flags | Flag.Slab, data.byteOffset - slab.byteOffset, data.length, maskKey, cb);
+      return;
+    }
     const room = typeof data === 'string' ? data.length * 3 : data.length;
     if (count === OUT_RECORDS || at + room > OUT_BYTES) {
       this.#driver.drainOutbox();
@@ -345,14 +366,19 @@ export class NativeTransport implements Transport {
       outBytes.set(data, at);
       length = data.length;
     }
+    outState[1] = at + length;
+    this.#record(count, flags, at, length, maskKey, cb);
+  }
+
+  /** Appends outbox record `count` (payload already placed) and accounts for it. */
+  #record(count: number, flags: number, offset: number, length: number, maskKey: number | undefined, cb: WriteCallback | undefined): void {
     const rec = count * OUT_RECORD;
     outRecords[rec] = this.#id;
     outRecords[rec + 1] = maskKey === undefined ? flags : flags | Flag.Key;
-    outRecords[rec + 2] = at;
+    outRecords[rec + 2] = offset;
     outRecords[rec + 3] = length;
     outRecords[rec + 4] = maskKey ?? 0;
     outState[0] = count + 1;
-    outState[1] = at + length;
     if (this.#outboxGeneration !== outState[2]) {
       this.#outboxGeneration = outState[2]!;
       this.#outboxBytes = 0;

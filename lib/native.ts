@@ -37,6 +37,7 @@ export const enum Flag {
   Mask = 16,
   Notify = 32,
   Key = 64,
+  Slab = 128,
 }
 
 /** Send-path return values below zero. */

@@ -13,7 +13,7 @@ use std::ptr;
 
 use napi::sys;
 
-use super::batch::RECORD;
+use super::batch::{Batch, RECORD};
 use super::Driver;
 
 /// The JavaScript objects a driver calls.
@@ -49,15 +49,20 @@ impl Driver {
         // SAFETY: called on the env's thread, outside any other handle scope
         // of ours; the scope is closed below.
         unsafe { sys::napi_open_handle_scope(env, &mut scope) };
-        let slab = create_slab(env, batch.payload());
+        let mut batch = batch;
+        let slab = create_slab(env, &mut batch);
+        driver.delivering = Some((batch.slab_ptr(), batch.slab_len()));
         for chunk in batch.records().chunks(capacity * RECORD) {
             Driver::call_dispatch(this, chunk, slab);
         }
-        // SAFETY: `scope` was opened above on this env.
-        unsafe { sys::napi_close_handle_scope(env, scope) };
         // SAFETY: JavaScript has returned; no other borrow of the driver is live.
         let driver = unsafe { &mut *this };
-        let mut batch = batch;
+        // Sends that reference this batch's slab are framed while the slab is
+        // still held by this handle scope.
+        driver.drain_outbox();
+        driver.delivering = None;
+        // SAFETY: `scope` was opened above on this env.
+        unsafe { sys::napi_close_handle_scope(env, scope) };
         driver.free.extend(batch.take_frees());
         batch.clear();
         driver.spare = batch;
@@ -113,14 +118,25 @@ unsafe fn make_callback(
     unsafe { sys::napi_make_callback(env, async_ctx, recv, func, 2, argv.as_ptr(), &mut result) }
 }
 
+/// Large slabs are handed to JavaScript without a copy: the payload `Vec`
+/// becomes the backing store of an external `Buffer`, freed by its finalizer.
+/// Smaller ones are copied, which is cheaper than a finalizer (io-driver.md §4.2).
+const EXTERNAL_SLAB: usize = 64 * 1024;
+
 /// Creates the payload slab (`undefined` when empty).
-fn create_slab(env: sys::napi_env, payload: &[u8]) -> sys::napi_value {
+fn create_slab(env: sys::napi_env, batch: &mut Batch) -> sys::napi_value {
     let mut value = ptr::null_mut();
-    if payload.is_empty() {
+    if batch.payload().is_empty() {
         // SAFETY: `env` is live; `value` is a valid out-pointer.
         unsafe { sys::napi_get_undefined(env, &mut value) };
         return value;
     }
+    if batch.payload().len() >= EXTERNAL_SLAB {
+        if let Some(value) = external_slab(env, batch) {
+            return value;
+        }
+    }
+    let payload = batch.payload();
     let mut data = ptr::null_mut();
     // SAFETY: copies `payload.len()` readable bytes into a new Buffer.
     unsafe {
@@ -133,6 +149,36 @@ fn create_slab(env: sys::napi_env, payload: &[u8]) -> sys::napi_value {
         )
     };
     value
+}
+
+/// Moves the batch payload into an external `Buffer`; `None` when the
+/// runtime refuses external buffers (the payload then stays in the batch).
+fn external_slab(env: sys::napi_env, batch: &mut Batch) -> Option<sys::napi_value> {
+    let payload = Box::new(batch.take_payload());
+    let (data, len) = (payload.as_ptr() as *mut std::ffi::c_void, payload.len());
+    let hint = Box::into_raw(payload);
+    let mut value = ptr::null_mut();
+    // SAFETY: `data` stays valid until `free_slab` runs (it owns the Vec
+    // through `hint`); the finalizer is called once by Node.
+    let status = unsafe {
+        sys::napi_create_external_buffer(env, len, data, Some(free_slab), hint.cast(), &mut value)
+    };
+    if status == sys::Status::napi_ok {
+        batch.lend_slab(data.cast(), len);
+        return Some(value);
+    }
+    // SAFETY: Node did not take the hint, so we still own it.
+    batch.restore_payload(*unsafe { Box::from_raw(hint) });
+    None
+}
+
+unsafe extern "C" fn free_slab(
+    _env: sys::napi_env,
+    _data: *mut std::ffi::c_void,
+    hint: *mut std::ffi::c_void,
+) {
+    // SAFETY: `hint` is the `Box<Vec<u8>>` leaked in `external_slab`.
+    drop(unsafe { Box::from_raw(hint.cast::<Vec<u8>>()) });
 }
 
 /// Turns a pending exception into an uncaught exception.
