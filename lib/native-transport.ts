@@ -30,8 +30,6 @@ const outRecords = new Int32Array(OUT_RECORD * OUT_RECORDS);
 const outState = new Int32Array(4);
 /** True while the driver delivers a batch (it drains the outbox right after). */
 let inDispatch = false;
-/** The slab of the batch being delivered: sends of views into it are framed without a copy. */
-let currentSlab: Buffer | undefined;
 
 /** The driver of this thread, created on first use; `null` where it cannot run (e.g. Bun). */
 function getDriver(): Driver | null {
@@ -59,7 +57,6 @@ export function canAdopt(socket: unknown): socket is Socket {
 function dispatch(count: number, slab: Buffer | undefined): void {
   let failure: { error: unknown } | undefined;
   inDispatch = true;
-  currentSlab = slab;
   for (let i = 0, at = 0; i < count; i++, at += RECORD) {
     const transport = live[table[at]!];
     if (transport === undefined) continue;
@@ -70,7 +67,6 @@ function dispatch(count: number, slab: Buffer | undefined): void {
     }
   }
   inDispatch = false;
-  currentSlab = undefined;
   if (failure) throw failure.error;
 }
 
@@ -337,23 +333,6 @@ export class NativeTransport implements Transport {
   #queue(data: Buffer | string, flags: number, maskKey: number | undefined, cb: WriteCallback | undefined): void {
     let count = outState[0]!;
     let at = outState[1]!;
-    const slab = currentSlab;
-    if (
-      slab !== undefined &&
-      typeof data !== 'string' &&
-      data.buffer === slab.buffer &&
-      data.byteOffset >= slab.byteOffset &&
-      data.byteOffset + data.length <= slab.byteOffset + slab.length
-    ) {
-      // A view of the batch being delivered (an echo, a broadcast): the driver frames it from
-      // the batch itself, so nothing is copied here.
-      if (count === OUT_RECORDS) {
-        this.#driver.drainOutbox();
-        count = 0;
-      }
-      this.#record(count, flags | Flag.Slab, data.byteOffset - slab.byteOffset, data.length, maskKey, cb);
-      return;
-    }
     const room = typeof data === 'string' ? data.length * 3 : data.length;
     if (count === OUT_RECORDS || at + room > OUT_BYTES) {
       this.#driver.drainOutbox();
@@ -383,7 +362,8 @@ export class NativeTransport implements Transport {
       this.#outboxGeneration = outState[2]!;
       this.#outboxBytes = 0;
     }
-    this.#outboxBytes += length;
+    // bufferedAmount counts framing bytes too (ws-api W4): the header and, when masked, the key.
+    this.#outboxBytes += length + (length < 126 ? 2 : length < 65536 ? 4 : 10) + (flags & Flag.Mask ? 4 : 0);
     if (cb !== undefined) this.#callbacks.push(cb);
     if (!inDispatch && outState[3] === 0) {
       outState[3] = 1;

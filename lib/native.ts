@@ -37,7 +37,6 @@ export const enum Flag {
   Mask = 16,
   Notify = 32,
   Key = 64,
-  Slab = 128,
 }
 
 /** Send-path return values below zero. */

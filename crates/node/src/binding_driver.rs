@@ -35,8 +35,6 @@ pub const FLAG_MASK: u32 = 16;
 pub const FLAG_NOTIFY: u32 = 32;
 /// Outbox record flag: field 4 carries a masking key.
 pub const FLAG_KEY: u32 = 64;
-/// Outbox record flag: the payload is a range of the slab being delivered.
-pub const FLAG_SLAB: u32 = 128;
 
 /// The per-environment driver.
 #[napi]

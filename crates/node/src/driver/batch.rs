@@ -57,9 +57,6 @@ pub struct Batch {
     frees: Vec<u32>,
     /// Frame boundaries announced for the next binary message.
     ends: Vec<u32>,
-    /// The payload, when it was handed to JavaScript as an external buffer:
-    /// its address and length (JavaScript owns the memory now).
-    lent: Option<(*const u8, usize)>,
 }
 
 impl Batch {
@@ -119,27 +116,11 @@ impl Batch {
         self.payload = payload;
     }
 
-    /// Records that the payload now lives at `data` (owned by JavaScript).
-    pub fn lend_slab(&mut self, data: *const u8, len: usize) {
-        self.lent = Some((data, len));
-    }
-
-    /// The slab's address: the lent payload, or the batch's own.
-    pub fn slab_ptr(&self) -> *const u8 {
-        self.lent.map_or(self.payload.as_ptr(), |(data, _)| data)
-    }
-
-    /// The slab's length.
-    pub fn slab_len(&self) -> usize {
-        self.lent.map_or(self.payload.len(), |(_, len)| len)
-    }
-
     /// Empties the batch, keeping modest allocations for reuse.
     pub fn clear(&mut self) {
         self.records.clear();
         self.payload.clear();
         self.frees.clear();
-        self.lent = None;
         if self.payload.capacity() > 4 << 20 {
             self.payload = Vec::new();
         }

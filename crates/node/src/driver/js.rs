@@ -51,16 +51,13 @@ impl Driver {
         unsafe { sys::napi_open_handle_scope(env, &mut scope) };
         let mut batch = batch;
         let slab = create_slab(env, &mut batch);
-        driver.delivering = Some((batch.slab_ptr(), batch.slab_len()));
         for chunk in batch.records().chunks(capacity * RECORD) {
             Driver::call_dispatch(this, chunk, slab);
         }
         // SAFETY: JavaScript has returned; no other borrow of the driver is live.
         let driver = unsafe { &mut *this };
-        // Sends that reference this batch's slab are framed while the slab is
-        // still held by this handle scope.
+        // Replies the handlers queued go out in this loop turn.
         driver.drain_outbox();
-        driver.delivering = None;
         // SAFETY: `scope` was opened above on this env.
         unsafe { sys::napi_close_handle_scope(env, scope) };
         driver.free.extend(batch.take_frees());
@@ -164,7 +161,6 @@ fn external_slab(env: sys::napi_env, batch: &mut Batch) -> Option<sys::napi_valu
         sys::napi_create_external_buffer(env, len, data, Some(free_slab), hint.cast(), &mut value)
     };
     if status == sys::Status::napi_ok {
-        batch.lend_slab(data.cast(), len);
         return Some(value);
     }
     // SAFETY: Node did not take the hint, so we still own it.

@@ -64,9 +64,6 @@ pub struct Driver {
     read_buf: Box<[u8]>,
     dispatching: bool,
     pub(crate) outbox: Option<outbox::Outbox>,
-    /// The payload of the batch being delivered (the JavaScript slab is a
-    /// copy of it): outbox sends of slab views are framed from here.
-    pub(crate) delivering: Option<(*const u8, usize)>,
 }
 
 /// A connection plus the poll context its handle points to.
@@ -99,7 +96,6 @@ impl Driver {
             read_buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
             dispatching: false,
             outbox: None,
-            delivering: None,
         }
     }
 

@@ -1,5 +1,8 @@
 //! The outbox: sends from JavaScript without a native call per message.
 //!
+//! Payloads are copied into the outbox at `send()` time: a caller may change
+//! its Buffer right after sending (bad-inputs F3), so nothing may alias it.
+//!
 //! `ws.send()` on a native connection writes the payload into a `Buffer` it
 //! shares with the driver and appends a record to a shared `Int32Array`;
 //! the driver drains the outbox once per loop turn (right after delivering
@@ -19,13 +22,13 @@
 //! | record field | meaning |
 //! |---|---|
 //! | 0 | connection id |
-//! | 1 | send flags (`binding_driver::FLAG_*`; `FLAG_KEY` = field 4 is a mask key; `FLAG_SLAB` = the payload lies in the slab of the batch being delivered) |
-//! | 2, 3 | payload offset and length in the outbox bytes (or in the slab) |
+//! | 1 | send flags (`binding_driver::FLAG_*`; `FLAG_KEY` = field 4 is a mask key) |
+//! | 2, 3 | payload offset and length in the outbox bytes |
 //! | 4 | masking key (big-endian `u32` as `i32`) |
 
 use napi::sys;
 
-use crate::binding_driver::{data_kind, send_options, FLAG_KEY, FLAG_NOTIFY, FLAG_SLAB};
+use crate::binding_driver::{data_kind, send_options, FLAG_KEY, FLAG_NOTIFY};
 use crate::driver::Driver;
 
 /// `i32`s per outbox record.
@@ -79,26 +82,6 @@ impl Outbox {
     }
 }
 
-/// The slab bytes at `offset..offset + len` of the batch being delivered.
-///
-/// A send that references the slab (an echo of a received message, a
-/// broadcast of it) is framed straight from the batch the slab was copied
-/// from, without JavaScript copying it into the outbox first.
-fn slab_range<'a>(
-    delivering: Option<(*const u8, usize)>,
-    offset: i32,
-    len: i32,
-) -> Option<&'a [u8]> {
-    let (base, size) = delivering?;
-    let (offset, len) = (usize::try_from(offset).ok()?, usize::try_from(len).ok()?);
-    if offset.checked_add(len)? > size {
-        return None;
-    }
-    // SAFETY: `delivering` is the batch payload, alive until `deliver` clears
-    // it after draining the outbox; the range is inside it.
-    Some(unsafe { std::slice::from_raw_parts(base.add(offset), len) })
-}
-
 impl Driver {
     /// Queues every send in the outbox, then empties it.
     pub fn drain_outbox(&mut self) {
@@ -111,12 +94,7 @@ impl Driver {
         for index in 0..count {
             let [id, flags, offset, len, key] = outbox.record(index);
             let (id, flags) = (id as u32, flags as u32);
-            let data = if flags & FLAG_SLAB != 0 {
-                slab_range(self.delivering, offset, len)
-            } else {
-                outbox.payload(offset, len)
-            };
-            let Some(data) = data else {
+            let Some(data) = outbox.payload(offset, len) else {
                 continue;
             };
             let mask_key = (flags & FLAG_KEY != 0).then_some(key as u32);
