@@ -247,6 +247,23 @@ impl Cork {
         self.len == 0
     }
 
+    /// Accounts for `n` bytes the caller wrote to the transport directly,
+    /// bypassing the cork (legal only while the cork is empty, so the stream
+    /// stays in order): both totals advance, nothing is queued.
+    ///
+    /// # Panics
+    ///
+    /// Panics if bytes are pending (a write-through would overtake them).
+    pub fn record_written_through(&mut self, n: usize) {
+        assert!(
+            self.len == 0,
+            "write-through with {} bytes pending",
+            self.len
+        );
+        self.queued_total += n as u64;
+        self.written_total += n as u64;
+    }
+
     /// Total bytes ever queued: the position one past the last queued byte.
     pub fn queued_total(&self) -> u64 {
         self.queued_total

@@ -323,6 +323,24 @@ impl<R: crate::role::Role> Connection<R> {
         Ok(self.send.data(kind, payload, opts))
     }
 
+    /// Like [`Connection::send`] for drivers that can write synchronously:
+    /// when nothing is queued ahead and the frame needs neither compression
+    /// nor masking, `[header, payload]` is offered to `write` first and only
+    /// what it did not take is copied into the outgoing buffer. A large
+    /// message then reaches the transport without a copy. `write` returns how
+    /// many bytes it wrote (0 when it would block); an error counts as 0 and
+    /// surfaces on the driver's next write.
+    pub fn send_through(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        opts: SendOptions,
+        write: impl FnOnce(&[IoSlice<'_>]) -> std::io::Result<usize>,
+    ) -> Result<u64, SendError> {
+        self.ensure_sendable()?;
+        Ok(self.send.data_through(kind, payload, opts, write))
+    }
+
     /// Like [`Connection::send`], taking ownership so large payloads are
     /// queued without a copy.
     pub fn send_owned(

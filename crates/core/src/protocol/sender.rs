@@ -92,6 +92,49 @@ impl<R: Role> Sender<R> {
         self.frame(opts.fin, rsv1, opcode, payload, opts)
     }
 
+    /// Like [`Sender::data`], but when nothing is queued and the frame is
+    /// neither compressed nor masked, offers `[header, payload]` to `write`
+    /// first and queues only what it did not take (no copy of the payload in
+    /// the common case). Returns the end position, as [`Sender::data`].
+    pub(crate) fn data_through(
+        &mut self,
+        kind: DataKind,
+        payload: &[u8],
+        opts: SendOptions,
+        write: impl FnOnce(&[std::io::IoSlice<'_>]) -> std::io::Result<usize>,
+    ) -> u64 {
+        let direct = self.cork.is_empty() && self.mask_key_needed(opts).is_none();
+        let (opcode, rsv1) = self.data_frame_bits(kind, payload.len(), opts);
+        if !direct || self.compressing {
+            if self.compressing {
+                return self.compressed(opcode, rsv1, payload, opts);
+            }
+            return self.frame(opts.fin, rsv1, opcode, payload, opts);
+        }
+        let header = frame::encode_header(head(opts.fin, rsv1, opcode, None, payload.len()));
+        let header = header.as_slice();
+        let slices = [
+            std::io::IoSlice::new(header),
+            std::io::IoSlice::new(payload),
+        ];
+        let written = write(&slices)
+            .unwrap_or(0)
+            .min(header.len() + payload.len());
+        self.cork.record_written_through(written);
+        if written < header.len() {
+            self.cork.push_copy(&header[written..]);
+            self.cork.push_copy(payload);
+        } else {
+            self.cork.push_copy(&payload[written - header.len()..]);
+        }
+        self.cork.queued_total()
+    }
+
+    /// Whether this send is masked (then the payload is copied while masking).
+    fn mask_key_needed(&self, opts: SendOptions) -> Option<()> {
+        opts.mask.unwrap_or(R::MASK_OUTGOING).then_some(())
+    }
+
     /// Like [`Sender::data`] for an owned payload, which a server queues
     /// without copying when it is large.
     pub(crate) fn data_owned(&mut self, kind: DataKind, payload: Bytes, opts: SendOptions) -> u64 {

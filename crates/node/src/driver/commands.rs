@@ -24,7 +24,14 @@ impl Driver {
         let Some(conn) = self.conn_mut(id) else {
             return CLOSING;
         };
-        let result = conn.engine.send(kind, data, opts).ok();
+        // A large message handed over directly: write it through when the
+        // socket is not backed up, so the payload is not copied.
+        let result = if conn.flags.want_writable {
+            conn.engine.send(kind, data, opts).ok()
+        } else {
+            let fd = conn.fd;
+            conn.engine.send_through(kind, data, opts, fd).ok()
+        };
         if notify && result.is_some() {
             conn.expect(result);
         }

@@ -60,6 +60,18 @@ impl Engine {
         with_engine!(self, c => c.send(kind, data, opts))
     }
 
+    /// Sends a message, writing it to `fd` at once when nothing is queued
+    /// ahead of it (see `Connection::send_through`).
+    pub fn send_through(
+        &mut self,
+        kind: DataKind,
+        data: &[u8],
+        opts: SendOptions,
+        fd: RawFd,
+    ) -> Result<u64, SendError> {
+        with_engine!(self, c => c.send_through(kind, data, opts, |slices| io::writev(fd, slices)))
+    }
+
     /// Queues a ping (`pong == false`) or pong.
     pub fn control(
         &mut self,

@@ -153,3 +153,76 @@ fn discard_output_drops_pending_bytes() {
     assert_eq!(h.conn.discard_output(), 6);
     assert_eq!(h.conn.pending_bytes(), 0);
 }
+
+#[test]
+fn send_through_writes_directly_and_queues_only_the_rest() {
+    let mut h = server();
+    let payload = vec![7u8; 100_000];
+    let mut direct = Vec::new();
+    let end = h
+        .conn
+        .send_through(
+            DataKind::Binary,
+            &payload,
+            SendOptions::default(),
+            |slices| {
+                direct.extend_from_slice(&slices[0]);
+                direct.extend_from_slice(&slices[1][..50_000]);
+                Ok(slices[0].len() + 50_000)
+            },
+        )
+        .unwrap();
+    assert_eq!(end, 10 + 100_000);
+    assert_eq!(h.conn.pending_bytes(), 50_000);
+    direct.extend(h.take_output());
+    let frames = decode_output(&direct);
+    assert_eq!(frames.len(), 1);
+    assert_eq!(frames[0].payload, payload);
+    assert_eq!(h.conn.written_total(), end);
+}
+
+#[test]
+fn send_through_queues_when_output_is_pending_or_masked() {
+    let mut h = server();
+    h.conn
+        .send(DataKind::Text, b"first", SendOptions::default())
+        .unwrap();
+    let mut called = false;
+    h.conn
+        .send_through(DataKind::Text, b"second", SendOptions::default(), |_| {
+            called = true;
+            Ok(0)
+        })
+        .unwrap();
+    assert!(!called, "a direct write would overtake the queued message");
+    let texts: Vec<_> = h.take_frames().into_iter().map(|f| f.payload).collect();
+    assert_eq!(texts, vec![b"first".to_vec(), b"second".to_vec()]);
+    let mut c = client();
+    c.conn
+        .send_through(DataKind::Text, b"masked", SendOptions::default(), |_| {
+            called = true;
+            Ok(0)
+        })
+        .unwrap();
+    assert!(!called, "client frames are masked while copying");
+    assert!(c.take_frames()[0].masked);
+}
+
+#[test]
+fn send_through_header_split_keeps_the_stream_intact() {
+    let mut h = server();
+    let mut direct = Vec::new();
+    h.conn
+        .send_through(
+            DataKind::Binary,
+            &[1, 2, 3],
+            SendOptions::default(),
+            |slices| {
+                direct.extend_from_slice(&slices[0][..1]);
+                Ok(1)
+            },
+        )
+        .unwrap();
+    direct.extend(h.take_output());
+    assert_eq!(direct, vec![0x82, 3, 1, 2, 3]);
+}
