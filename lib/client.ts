@@ -283,7 +283,7 @@ function onUpgrade(ws: WebSocket, res: http.IncomingMessage, socket: Duplex, hea
     }
     const problem = hs.perMessageDeflate._acceptResponse(extensions);
     if (problem) return abortHandshake(ws, socket, problem);
-    ws._extensions[PerMessageDeflate.extensionName] = hs.perMessageDeflate;
+    ws._extensions = { [PerMessageDeflate.extensionName]: hs.perMessageDeflate };
   }
   ws.setSocket(socket, head, {
     allowSynchronousEvents: hs.opts['allowSynchronousEvents'] as boolean,

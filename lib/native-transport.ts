@@ -81,6 +81,9 @@ interface CountingServer {
   _emitCloseIfDrained?: () => void;
 }
 
+/** Shared by every connection with no callback waiting (never written to). */
+const NO_CALLBACKS: WriteCallback[] = [];
+
 /** Addresses snapshotted from the Node socket before it was destroyed. */
 interface Addresses {
   remoteAddress: string | undefined;
@@ -185,13 +188,15 @@ export class NativeSocket extends EventEmitter {
 /** A connection owned by the native driver. */
 export class NativeTransport implements Transport {
   readonly isNative = true;
-  readonly socket: NativeSocket;
+  /** Created on first use of `ws._socket` (most servers never touch it). */
+  #socket: NativeSocket | undefined;
+  readonly #addresses: Addresses;
   paused = false;
   readonly #driver: Driver;
   readonly #id: number;
   readonly #sink: TransportSink;
   /** Callbacks of sends whose bytes are not written yet, in send order (`Sent` records pop them). */
-  #callbacks: WriteCallback[] = [];
+  #callbacks: WriteCallback[] = NO_CALLBACKS;
   #callbackHead = 0;
   /** Payload bytes this connection has in the outbox, valid while the generation matches. */
   #outboxBytes = 0;
@@ -204,7 +209,7 @@ export class NativeTransport implements Transport {
     this.#driver = driver;
     this.#id = id;
     this.#sink = sink;
-    this.socket = new NativeSocket(this, addresses);
+    this.#addresses = addresses;
     live[id] = this;
   }
 
@@ -235,6 +240,10 @@ export class NativeTransport implements Transport {
     return transport;
   }
 
+  get socket(): NativeSocket {
+    return (this.#socket ??= new NativeSocket(this, this.#addresses));
+  }
+
   /** Handles one record (called by the dispatcher). */
   deliver(kind: number, a: number, b: number, c: number, slab: Buffer | undefined): void {
     switch (kind) {
@@ -253,7 +262,7 @@ export class NativeTransport implements Transport {
       case Kind.Sent:
         return this.#sent(a, b);
       case Kind.End:
-        this.socket.emit('end');
+        this.#socket?.emit('end');
         return this.#sink._onEnd();
       case Kind.Closed:
         return this.#onClosed(a);
@@ -276,7 +285,7 @@ export class NativeTransport implements Transport {
     if (cb === undefined) return undefined;
     this.#callbacks[this.#callbackHead++] = undefined as unknown as WriteCallback;
     if (this.#callbackHead === this.#callbacks.length) {
-      this.#callbacks = [];
+      this.#callbacks = NO_CALLBACKS;
       this.#callbackHead = 0;
     }
     return cb;
@@ -285,18 +294,19 @@ export class NativeTransport implements Transport {
   #onClosed(errno: number): void {
     this.#closed = true;
     live[this.#id] = undefined;
-    this.socket.destroyed = true;
+    const socket = this.#socket;
+    if (socket) socket.destroyed = true;
     const pending = this.#callbacks.slice(this.#callbackHead);
-    this.#callbacks = [];
+    this.#callbacks = NO_CALLBACKS;
     this.#callbackHead = 0;
     if (pending.length) {
       const err = Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' });
       for (const cb of pending) cb(err);
     }
-    if (errno && this.socket.listenerCount('error') > 0) {
-      this.socket.emit('error', Object.assign(new Error(`socket error (errno ${errno})`), { errno }));
+    if (socket && errno && socket.listenerCount('error') > 0) {
+      socket.emit('error', Object.assign(new Error(`socket error (errno ${errno})`), { errno }));
     }
-    this.socket.emit('close', errno !== 0);
+    socket?.emit('close', errno !== 0);
     const server = this.#server;
     this.#server = null;
     if (server) {
@@ -313,6 +323,11 @@ export class NativeTransport implements Transport {
       process.nextTick(cb, new Error('WebSocket is not open: readyState 2 (CLOSING)'));
       return;
     }
+    this.#pushCallback(cb);
+  }
+
+  #pushCallback(cb: WriteCallback): void {
+    if (this.#callbacks === NO_CALLBACKS) this.#callbacks = [];
     this.#callbacks.push(cb);
   }
 
@@ -364,7 +379,7 @@ export class NativeTransport implements Transport {
     }
     // bufferedAmount counts framing bytes too (ws-api W4): the header and, when masked, the key.
     this.#outboxBytes += length + (length < 126 ? 2 : length < 65536 ? 4 : 10) + (flags & Flag.Mask ? 4 : 0);
-    if (cb !== undefined) this.#callbacks.push(cb);
+    if (cb !== undefined) this.#pushCallback(cb);
     if (!inDispatch && outState[3] === 0) {
       outState[3] = 1;
       this.#driver.requestFlush();

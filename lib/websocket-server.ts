@@ -270,10 +270,9 @@ export class WebSocketServer extends EventEmitter {
     });
     if (this.clients) {
       this.clients.add(ws);
-      ws.on('close', () => {
-        this.clients!.delete(ws);
-        if (this._shouldEmitClose && !this.clients!.size) process.nextTick(emitClose, this);
-      });
+      // One shared listener (it finds the server through a symbol), not a closure per connection.
+      (ws as WebSocket & { [kServer]?: WebSocketServer })[kServer] = this;
+      ws.on('close', untrack);
     }
     cb(ws, req);
     if (this.listenerCount('stream') > 0) this.emit('stream', WebSocketStream.from(ws), req);
@@ -299,6 +298,16 @@ function addListeners(server: EventEmitter, map: Record<string, AnyListener>): (
   return () => {
     for (const event of Object.keys(map)) server.removeListener(event, listener(event));
   };
+}
+
+const kServer: unique symbol = Symbol('server');
+
+/** The `'close'` listener of tracked clients: forgets the client, closes a draining server. */
+function untrack(this: WebSocket & { [kServer]?: WebSocketServer }): void {
+  const server = this[kServer];
+  if (!server || !server.clients) return;
+  server.clients.delete(this);
+  if (server._shouldEmitClose && !server.clients.size) process.nextTick(emitClose, server);
 }
 
 function emitClose(server: WebSocketServer): void {

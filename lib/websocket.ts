@@ -43,6 +43,9 @@ export interface SetSocketOptions {
 
 type Deferred = () => void;
 
+/** Shared until an extension is negotiated (then replaced, never mutated). */
+const NO_EXTENSIONS: Record<string, PerMessageDeflate> = Object.freeze({}) as Record<string, PerMessageDeflate>;
+
 /** The deflate parameters the engine needs, from an accepted PerMessageDeflate. */
 function deflateOptions(pmd: PerMessageDeflate | undefined): ConnOptions['deflate'] {
   return pmd ? pmd._engineOptions() : undefined;
@@ -65,13 +68,12 @@ export class WebSocket extends EventEmitter implements TransportSink {
   _closeMessage: Buffer = EMPTY_BUFFER;
   _closeTimer: NodeJS.Timeout | null = null;
   _errorEmitted = false;
-  _extensions: Record<string, PerMessageDeflate> = {};
+  _extensions: Record<string, PerMessageDeflate> = NO_EXTENSIONS;
   _paused = false;
   _protocol = '';
   _readyState: number = CONNECTING;
   _receiver: null = null;
   _sender: null = null;
-  _socket: object | null = null;
   _transport: Transport | null = null;
   _isServer: boolean;
   _bufferedAmount = 0;
@@ -102,6 +104,11 @@ export class WebSocket extends EventEmitter implements TransportSink {
     this._autoPong = opts['autoPong'] !== false;
     this._maxPendingAutoPongs = opts['maxPendingAutoPongs'] === undefined ? 60 : (opts['maxPendingAutoPongs'] as number) | 0;
     this._closeTimeout = (opts['closeTimeout'] as number | undefined) ?? CLOSE_TIMEOUT;
+  }
+
+  /** The underlying socket (ws's undocumented `_socket`): a Node socket, or the native facade. */
+  get _socket(): object | null {
+    return this._transport === null ? null : this._transport.socket;
   }
 
   get binaryType(): BinaryType {
@@ -168,7 +175,6 @@ export class WebSocket extends EventEmitter implements TransportSink {
       if (options._preface) socket.write(options._preface);
       this._transport = new JsTransport(socket, this, this._isServer, conn, head);
     }
-    this._socket = this._transport.socket;
     this._readyState = OPEN;
     this.emit('open');
   }

@@ -38,7 +38,8 @@ pub(crate) struct Assembler {
     open: Option<Open>,
     buf: BytesMut,
     utf8: Utf8Stream,
-    inflater: Option<Inflater>,
+    /// Boxed: most connections never negotiate permessage-deflate.
+    inflater: Option<Box<Inflater>>,
     validate_utf8: bool,
     /// Where each binary frame of the open message ends in `buf`.
     ends: Vec<u32>,
@@ -50,7 +51,7 @@ impl Assembler {
             open: None,
             buf: BytesMut::new(),
             utf8: Utf8Stream::new(),
-            inflater,
+            inflater: inflater.map(Box::new),
             validate_utf8,
             ends: Vec::new(),
         }

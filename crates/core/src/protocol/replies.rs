@@ -59,13 +59,15 @@ impl std::fmt::Debug for ControlPayload {
 /// The close frame waiting for [`Connection::commit_replies`](super::Connection::commit_replies).
 #[derive(Debug, Default)]
 pub(crate) struct Replies {
-    close: Option<ControlPayload>,
+    /// Boxed: held only between a failure or close and the next commit.
+    close: Option<Box<ControlPayload>>,
 }
 
 impl Replies {
     /// Holds `payload`; a second close reply never replaces the first.
     pub(crate) fn set_close(&mut self, payload: &[u8]) {
-        self.close.get_or_insert(ControlPayload::new(payload));
+        self.close
+            .get_or_insert_with(|| Box::new(ControlPayload::new(payload)));
     }
 
     pub(crate) fn has_close(&self) -> bool {
@@ -73,7 +75,7 @@ impl Replies {
     }
 
     pub(crate) fn take_close(&mut self) -> Option<ControlPayload> {
-        self.close.take()
+        self.close.take().map(|boxed| *boxed)
     }
 
     pub(crate) fn clear(&mut self) {

@@ -50,26 +50,31 @@ struct Compression {
     deflater: Deflater,
     threshold: usize,
     no_context_takeover: bool,
+    /// Reused output buffer for compressed frames.
+    scratch: Vec<u8>,
 }
 
 /// Encodes outgoing frames for role `R`.
 #[derive(Debug)]
 pub(crate) struct Sender<R: Role> {
     pub(crate) cork: Cork,
-    compression: Option<Compression>,
+    /// Boxed: most connections never negotiate permessage-deflate.
+    compression: Option<Box<Compression>>,
     /// The next data frame starts a message (`ws`'s `_firstFragment`).
     first_fragment: bool,
     /// The message in progress is compressed (`ws`'s `_compress`).
     compressing: bool,
     rng: Option<Box<ChaCha8Rng>>,
     mask_seed: [u8; 32],
-    scratch: Vec<u8>,
     _role: PhantomData<R>,
 }
 
 impl<R: Role> Sender<R> {
     pub(crate) fn new(config: &Config) -> Self {
-        let compression = config.deflate.as_ref().map(|d| compression::<R>(d));
+        let compression = config
+            .deflate
+            .as_ref()
+            .map(|d| Box::new(compression::<R>(d)));
         let rng = R::MASK_OUTGOING.then(|| Box::new(ChaCha8Rng::from_seed(config.mask_seed)));
         Self {
             cork: Cork::new(config.cork),
@@ -78,7 +83,6 @@ impl<R: Role> Sender<R> {
             compressing: false,
             rng,
             mask_seed: config.mask_seed,
-            scratch: Vec::new(),
             _role: PhantomData,
         }
     }
@@ -180,14 +184,17 @@ impl<R: Role> Sender<R> {
     }
 
     fn compressed(&mut self, opcode: OpCode, rsv1: bool, payload: &[u8], opts: SendOptions) -> u64 {
-        let mut out = std::mem::take(&mut self.scratch);
+        let Some(c) = self.compression.as_mut() else {
+            return self.frame(opts.fin, rsv1, opcode, payload, opts);
+        };
+        let mut out = std::mem::take(&mut c.scratch);
         out.clear();
-        if let Some(c) = self.compression.as_mut() {
-            c.deflater.compress(payload, opts.fin, &mut out);
-        }
+        c.deflater.compress(payload, opts.fin, &mut out);
         let end = self.frame(opts.fin, rsv1, opcode, &out, opts);
         if out.capacity() <= 64 * 1024 {
-            self.scratch = out;
+            if let Some(c) = self.compression.as_mut() {
+                c.scratch = out;
+            }
         }
         end
     }
@@ -235,8 +242,8 @@ impl<R: Role> Sender<R> {
     pub(crate) fn release(&mut self) {
         if let Some(c) = self.compression.as_mut() {
             c.deflater.release();
+            c.scratch = Vec::new();
         }
-        self.scratch = Vec::new();
     }
 }
 
@@ -261,5 +268,6 @@ fn compression<R: Role>(settings: &DeflateSettings) -> Compression {
         ),
         threshold: settings.threshold,
         no_context_takeover,
+        scratch: Vec::new(),
     }
 }

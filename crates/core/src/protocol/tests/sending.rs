@@ -226,3 +226,10 @@ fn send_through_header_split_keeps_the_stream_intact() {
     direct.extend(h.take_output());
     assert_eq!(direct, vec![0x82, 3, 1, 2, 3]);
 }
+
+#[test]
+fn a_connection_stays_small_for_many_idle_sockets() {
+    // Every idle connection holds one of these; permessage-deflate state and
+    // held replies are boxed so the common case does not pay for them.
+    assert!(std::mem::size_of::<Connection<Server>>() <= 640);
+}
