@@ -6,47 +6,13 @@
  */
 import test from 'ava';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { chromium, type Browser } from 'playwright-core';
 import { WebSocketServer, type ServerT, type WebSocketT } from './helpers.ts';
 import { isNative, selfSignedCert } from './helpers-transports.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--ignore-certificate-errors',
-];
-
-let launching: Promise<Browser> | undefined;
-
-/** The shared browser; rejects with an actionable message when Chromium is not installed. */
-function browser(): Promise<Browser> {
-  launching ??= (async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is required for the browser tests but ${CHROMIUM} does not exist: apt-get install -y chromium`);
-    }
-    try {
-      return await chromium.launch({ executablePath: CHROMIUM, args: ARGS, timeout: 60000 });
-    } catch (err) {
-      throw new Error(`Chromium at ${CHROMIUM} failed to launch: ${(err as Error).message}`);
-    }
-  })();
-  return launching;
-}
-
-test.after.always(async () => {
-  if (launching) await launching.then((b) => b.close()).catch(() => undefined);
-});
+import { browser } from './helpers-chromium.ts';
 
 /** The page: helpers the test calls through `page.evaluate`. Plain browser JavaScript. */
 const PAGE = `<!doctype html>

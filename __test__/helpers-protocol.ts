@@ -358,7 +358,8 @@ export function memory(): { rss: number; external: number; heap: number } {
   }
   gc();
   const m = process.memoryUsage();
-  return { rss: m.rss, external: m.external + m.arrayBuffers, heap: m.heapUsed };
+  // `external` already includes `arrayBuffers` (every Buffer); adding both would count them twice.
+  return { rss: m.rss, external: m.external, heap: m.heapUsed };
 }
 
 export const MiB = 1024 * 1024;

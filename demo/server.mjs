@@ -1,7 +1,8 @@
 // `npm start`: a small app on http://127.0.0.1:8080 — a live echo latency meter and a chat room.
 // The server is ferrows (ws-compatible API); the page uses the browser's own WebSocket.
-import { readFileSync } from 'node:fs';
+import { readFileSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { pathToFileURL } from 'node:url';
 import { WebSocketServer } from '../wrapper.mjs';
 
 const page = readFileSync(new URL('./index.html', import.meta.url));
@@ -56,7 +57,8 @@ export function startDemo({ port = 8080, host = '127.0.0.1' } = {}) {
   });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run directly (`npm start`, `node demo/server.mjs`), also from a path with spaces or through a symlink.
+if (process.argv[1] && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
   const port = Number(process.env.PORT ?? 8080);
   const { url } = await startDemo({ port });
   console.log(`ferrows demo: ${url} (echo latency meter and chat room; Ctrl-C to stop)`);

@@ -49,8 +49,11 @@ export class WebSocketError extends Error {
 
 /** Bytes the writable lets the connection queue before a write waits for the socket. */
 const WRITE_HIGH_WATER = 64 * 1024;
-/** Messages the readable buffers before the socket is paused. */
-const READ_HIGH_WATER = 16;
+/**
+ * Bytes the readable buffers before the socket is paused: counted in bytes, not messages, so a
+ * slow reader holds at most this much plus one message whatever the message size.
+ */
+const READ_HIGH_WATER = 1024 * 1024;
 
 function byteLength(chunk: Chunk): number {
   return typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
@@ -119,7 +122,10 @@ export class WebSocketStream {
         if (ws.readyState === WebSocket.CONNECTING) this.#abort(signal.reason);
       };
       signal.addEventListener('abort', onAbort, { once: true });
-      ws.once('open', () => signal.removeEventListener('abort', onAbort));
+      // Released once the handshake settles either way, so a long-lived signal keeps nothing alive.
+      const release = (): void => signal.removeEventListener('abort', onAbort);
+      ws.once('open', release);
+      ws.once('close', release);
     }
     ws.on('message', (data: Buffer, isBinary: boolean) => this.#onMessage(data, isBinary));
     ws.on('error', (err: Error) => {
@@ -145,7 +151,8 @@ export class WebSocketStream {
           this.close();
         },
       },
-      { highWaterMark: READ_HIGH_WATER },
+      // Strings by their UTF-16 length: cheap, and within 3x of their UTF-8 size.
+      { highWaterMark: READ_HIGH_WATER, size: (m: Message) => (typeof m === 'string' ? m.length : m.byteLength) },
     );
     const writable = new WritableStream<Chunk>(
       {
@@ -223,13 +230,18 @@ export class WebSocketStream {
   }
 
   #abort(reason: unknown): void {
-    const error = reason instanceof Error ? reason : new DOMException('The operation was aborted', 'AbortError');
+    // The signal's reason as given (any value, as fetch() does); an AbortError when there is none.
+    const error = reason !== undefined ? reason : new DOMException('The operation was aborted', 'AbortError');
     this.#opened.reject(error);
     this.#closed.reject(error);
     if (this.#ws.readyState === WebSocket.CONNECTING && this.#ws.url !== undefined) this.#ws.terminate();
   }
 
-  /** Starts the closing handshake (code 1000 unless given). */
+  /**
+   * Starts the closing handshake: with `closeCode` when given, 1000 when only a `reason` is given,
+   * otherwise a close frame without a status code (so `closed` reports 1005), as in the WHATWG
+   * proposal. Before the handshake completes, the connection attempt is dropped instead.
+   */
   close(closeInfo: WebSocketCloseInfo = {}): void {
     const ws = this.#ws;
     if (ws.readyState === WebSocket.CONNECTING) {
