@@ -30,6 +30,8 @@ export declare const extension: typeof WebSocket.extension;
 export declare const subprotocol: typeof WebSocket.subprotocol;
 export declare const WebSocketStream: typeof WebSocket.WebSocketStream;
 export type WebSocketStream = WebSocket.WebSocketStream;
+export declare const WebSocketError: typeof WebSocket.WebSocketError;
+export type WebSocketError = WebSocket.WebSocketError;
 
 // The named types of @types/ws's index.d.mts.
 export import AddressInfo = WebSocket.AddressInfo;

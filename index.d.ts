@@ -329,6 +329,7 @@ declare namespace WebSocket {
     shouldHandle(request: InstanceType<U>): boolean | Promise<boolean>;
 
     on(event: 'connection', cb: (this: Server<T>, websocket: InstanceType<T>, request: InstanceType<U>) => void): this;
+    on(event: 'stream', cb: (this: Server<T>, stream: WebSocket.WebSocketStream, request: InstanceType<U>) => void): this;
     on(event: 'error', cb: (this: Server<T>, error: Error) => void): this;
     on(event: 'headers', cb: (this: Server<T>, headers: string[], request: InstanceType<U>) => void): this;
     on(event: 'close' | 'listening', cb: (this: Server<T>) => void): this;
@@ -336,6 +337,7 @@ declare namespace WebSocket {
     on(event: string | symbol, listener: (this: Server<T>, ...args: any[]) => void): this;
 
     once(event: 'connection', cb: (this: Server<T>, websocket: InstanceType<T>, request: InstanceType<U>) => void): this;
+    once(event: 'stream', cb: (this: Server<T>, stream: WebSocket.WebSocketStream, request: InstanceType<U>) => void): this;
     once(event: 'error', cb: (this: Server<T>, error: Error) => void): this;
     once(event: 'headers', cb: (this: Server<T>, headers: string[], request: InstanceType<U>) => void): this;
     once(event: 'close' | 'listening', cb: (this: Server<T>) => void): this;
@@ -343,6 +345,7 @@ declare namespace WebSocket {
     once(event: string | symbol, listener: (this: Server<T>, ...args: any[]) => void): this;
 
     off(event: 'connection', cb: (this: Server<T>, socket: InstanceType<T>, request: InstanceType<U>) => void): this;
+    off(event: 'stream', cb: (this: Server<T>, stream: WebSocket.WebSocketStream, request: InstanceType<U>) => void): this;
     off(event: 'error', cb: (this: Server<T>, error: Error) => void): this;
     off(event: 'headers', cb: (this: Server<T>, headers: string[], request: InstanceType<U>) => void): this;
     off(event: 'close' | 'listening', cb: (this: Server<T>) => void): this;
@@ -350,6 +353,7 @@ declare namespace WebSocket {
     off(event: string | symbol, listener: (this: Server<T>, ...args: any[]) => void): this;
 
     addListener(event: 'connection', cb: (websocket: InstanceType<T>, request: InstanceType<U>) => void): this;
+    addListener(event: 'stream', cb: (stream: WebSocket.WebSocketStream, request: InstanceType<U>) => void): this;
     addListener(event: 'error', cb: (error: Error) => void): this;
     addListener(event: 'headers', cb: (headers: string[], request: InstanceType<U>) => void): this;
     addListener(event: 'close' | 'listening', cb: () => void): this;
@@ -357,6 +361,7 @@ declare namespace WebSocket {
     addListener(event: string | symbol, listener: (...args: any[]) => void): this;
 
     removeListener(event: 'connection', cb: (websocket: InstanceType<T>, request: InstanceType<U>) => void): this;
+    removeListener(event: 'stream', cb: (stream: WebSocket.WebSocketStream, request: InstanceType<U>) => void): this;
     removeListener(event: 'error', cb: (error: Error) => void): this;
     removeListener(event: 'headers', cb: (headers: string[], request: InstanceType<U>) => void): this;
     removeListener(event: 'close' | 'listening', cb: () => void): this;
@@ -451,6 +456,13 @@ declare namespace WebSocket {
   interface WebSocketCloseInfo {
     closeCode?: number | undefined;
     reason?: string | undefined;
+  }
+
+  /** Why a `WebSocketStream` closed abnormally or failed to open (`opened`/`closed` reject with it). */
+  class WebSocketError extends Error {
+    constructor(message: string, closeCode: number, reason?: string);
+    readonly closeCode: number;
+    readonly reason: string;
   }
 
   /** A WebSocket as a pair of WHATWG streams, with backpressure end to end. */

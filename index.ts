@@ -14,7 +14,7 @@ import * as subprotocol from './lib/subprotocol';
 import { WebSocket } from './lib/websocket';
 import './lib/client';
 import { WebSocketServer } from './lib/websocket-server';
-import { WebSocketStream } from './lib/websocket-stream';
+import { WebSocketError, WebSocketStream } from './lib/websocket-stream';
 
 type Exports = typeof WebSocket & {
   createWebSocketStream: typeof createWebSocketStream;
@@ -26,6 +26,7 @@ type Exports = typeof WebSocket & {
   subprotocol: typeof subprotocol;
   WebSocket: typeof WebSocket;
   WebSocketServer: typeof WebSocketServer;
+  WebSocketError: typeof WebSocketError;
   WebSocketStream: typeof WebSocketStream;
 };
 
@@ -39,6 +40,7 @@ const exported: Exports = Object.assign(WebSocket, {
   subprotocol,
   WebSocket,
   WebSocketServer,
+  WebSocketError,
   WebSocketStream,
 });
 

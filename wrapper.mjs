@@ -1,4 +1,4 @@
-// The ESM entry: ws's named exports (no `Server`, as in ws's wrapper.mjs), plus WebSocketStream.
+// The ESM entry: ws's named exports (no `Server`, as in ws's wrapper.mjs), plus WebSocketStream and WebSocketError.
 import WebSocket from './dist/index.js';
 
 export const {
@@ -9,6 +9,7 @@ export const {
   Sender,
   subprotocol,
   WebSocketServer,
+  WebSocketError,
   WebSocketStream,
 } = WebSocket;
 export { WebSocket };

@@ -54,7 +54,7 @@ test('M1: require of dist/index.js and of the package name return the WebSocket 
   t.is(byPath['WebSocket'], byPath);
 });
 
-test('M2: the class carries every static ws has, with the same kinds, plus WebSocketStream', (t) => {
+test('M2: the class carries every static ws has, with the same kinds, plus WebSocketStream and WebSocketError', (t) => {
   for (const name of WS_STATICS) {
     t.true(Object.prototype.hasOwnProperty.call(byPath, name), name);
     t.is(typeof byPath[name], typeof realWs[name], name);
@@ -62,7 +62,8 @@ test('M2: the class carries every static ws has, with the same kinds, plus WebSo
   t.is(byPath['Server'], byPath['WebSocketServer']);
   t.is(byPath['WebSocket'], byPath);
   t.is(typeof byPath['WebSocketStream'], 'function');
-  t.deepEqual(Object.keys(byPath).sort(), [...Object.keys(realWs), 'WebSocketStream'].sort(), 'enumerable statics equal ws\'s plus WebSocketStream');
+  t.is(typeof byPath['WebSocketError'], 'function');
+  t.deepEqual(Object.keys(byPath).sort(), [...Object.keys(realWs), 'WebSocketError', 'WebSocketStream'].sort(), 'enumerable statics equal ws\'s plus ours');
   for (const [i, state] of ['CONNECTING', 'OPEN', 'CLOSING', 'CLOSED'].entries()) {
     t.is(byPath[state], i);
     t.is((byPath.prototype as Record<string, unknown>)[state], i);
@@ -88,22 +89,22 @@ test('M2: the statics have ws\'s shapes (classes, helpers, Sender.frame, extensi
   t.is((byPath['createWebSocketStream'] as { length: number }).length, (realWs['createWebSocketStream'] as { length: number }).length);
 });
 
-test('M3: the ESM entry has ws\'s named exports plus WebSocketStream, no Server, default = WebSocket', async (t) => {
+test('M3: the ESM entry has ws\'s named exports plus WebSocketStream and WebSocketError, no Server, default = WebSocket', async (t) => {
   const ns = (await import(pathToFileURL(join(ROOT, 'wrapper.mjs')).href)) as Record<string, unknown>;
   const wsNs = (await import('ws')) as Record<string, unknown>;
-  t.deepEqual(Object.keys(ns).sort(), [...WS_NAMED_ESM, 'WebSocketStream', 'default'].sort());
+  t.deepEqual(Object.keys(ns).sort(), [...WS_NAMED_ESM, 'WebSocketError', 'WebSocketStream', 'default'].sort());
   t.deepEqual(Object.keys(wsNs).sort(), [...WS_NAMED_ESM, 'default'].sort(), 'ws itself has this shape');
   t.false('Server' in ns, 'Server is not a named ESM export');
   t.is(ns['default'], byPath);
   t.is(ns['WebSocket'], byPath);
-  for (const name of [...WS_NAMED_ESM, 'WebSocketStream']) if (name !== 'WebSocket') t.is(ns[name], byPath[name], name);
+  for (const name of [...WS_NAMED_ESM, 'WebSocketError', 'WebSocketStream']) if (name !== 'WebSocket') t.is(ns[name], byPath[name], name);
   t.is((ns['default'] as Record<string, unknown>)['Server'], ns['WebSocketServer'], 'ws.default.Server works under ESM');
 });
 
 test('M3: import of the package name resolves through "exports" to the same ESM entry', async (t) => {
   const ns = (await import(pathToFileURL(join(project, 'esm.mjs')).href)) as Record<string, unknown>;
   t.is(ns['default'], byPath, 'CommonJS and ESM share one module instance');
-  t.deepEqual(Object.keys(ns).sort(), [...WS_NAMED_ESM, 'WebSocketStream', 'default'].sort());
+  t.deepEqual(Object.keys(ns).sort(), [...WS_NAMED_ESM, 'WebSocketError', 'WebSocketStream', 'default'].sort());
   const viaDefault = (await import(pathToFileURL(join(project, 'default-only.mjs')).href)) as Record<string, unknown>;
   t.is(viaDefault['Server'], viaDefault['WebSocketServer']);
   t.is(typeof viaDefault['Server'], 'function');

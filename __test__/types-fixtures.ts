@@ -217,6 +217,7 @@ export const ADDITIONS = `
 import WebSocket, {
   WebSocketServer,
   WebSocketStream,
+  WebSocketError,
   Sender,
   Receiver,
   PerMessageDeflate,
@@ -234,6 +235,10 @@ const client = new WebSocket('ws://localhost:8080', {
 });
 client.close(1000, new Uint8Array([0x62, 0x79, 0x65]));
 const server = new WebSocketServer({ port: 0, closeTimeout: 500, maxPendingAutoPongs: 5 });
+server.on('stream', (stream, request) => {
+  const wrapped: WebSocketStream = stream;
+  console.log(wrapped.url, request.url);
+});
 server.close();
 
 export async function streams(signal: AbortSignal): Promise<void> {
@@ -251,6 +256,9 @@ export async function streams(signal: AbortSignal): Promise<void> {
   console.log(closeCode, reason, wss.url);
   const wrapped: WebSocketStream = WebSocketStream.from(client);
   console.log(wrapped.url);
+  await wrapped.closed.catch((err: unknown) => {
+    if (err instanceof WebSocketError) console.log(err.closeCode, err.reason);
+  });
 }
 
 const frames: Buffer[] = Sender.frame(Buffer.from('hi'), { opcode: 0x01, fin: true, rsv1: false, mask: true, readOnly: false, generateMask: (m: Buffer) => m.fill(0) });
