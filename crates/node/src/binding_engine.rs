@@ -70,10 +70,7 @@ impl Engine {
     #[napi(catch_unwind)]
     pub fn receive(&mut self, mut chunk: BufferSlice<'_>, now_ms: f64) -> u32 {
         self.batch.clear();
-        let mut sink = BatchSink {
-            batch: &mut self.batch,
-            id: 0,
-        };
+        let mut sink = BatchSink::new(&mut self.batch, 0);
         self.engine.receive(&mut chunk, now_ms as u64, &mut sink);
         self.aborted |= self
             .batch

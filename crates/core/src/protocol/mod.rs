@@ -513,6 +513,12 @@ impl<R: crate::role::Role> Connection<R> {
         self.close_received
     }
 
+    /// Part of a frame from earlier input is held: the next [`Connection::receive`]
+    /// parses a copy (retained + new bytes), so payloads will not lie in `data`.
+    pub fn has_partial_input(&self) -> bool {
+        self.recv.has_retained()
+    }
+
     /// Input is no longer processed (peer closed, or the connection failed).
     pub fn is_input_halted(&self) -> bool {
         self.close_received || self.failed

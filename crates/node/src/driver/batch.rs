@@ -13,9 +13,13 @@
 //! | 2, 3 | payload offset and length in the slab (or kind-specific values) |
 //! | 4 | kind-specific value |
 
+use std::os::fd::RawFd;
+
 use ferrows_core::frame::DataKind;
 use ferrows_core::protocol::{Abort, EventHandler, Payload};
 use ferrows_core::Error;
+
+use super::io::{self, ReadResult};
 
 /// `i32`s per record.
 pub const RECORD: usize = 5;
@@ -57,6 +61,48 @@ pub struct Batch {
     frees: Vec<u32>,
     /// Frame boundaries announced for the next binary message.
     ends: Vec<u32>,
+    /// Bytes copied while the slab is lent out as input (see [`Batch::lend`]).
+    side: Vec<u8>,
+}
+
+/// Where a read landed in the slab: payloads inside it are recorded where
+/// they lie (already unmasked in place) instead of being copied again.
+#[derive(Clone, Copy, Debug)]
+pub struct InPlace {
+    /// Slab offset of the read.
+    base: usize,
+    /// Address and length of the read while it is lent out.
+    addr: usize,
+    len: usize,
+}
+
+impl InPlace {
+    /// The slab offset of `bytes`, if they lie inside the read.
+    fn offset_of(&self, bytes: &[u8]) -> Option<usize> {
+        let at = (bytes.as_ptr() as usize).checked_sub(self.addr)?;
+        (at + bytes.len() <= self.len).then_some(self.base + at)
+    }
+}
+
+/// An error record's payload ("code\nmessage") and field 4.
+fn error_record(err: &Error) -> (String, i32) {
+    let text = format!("{}\n{}", err.code(), err);
+    let flags = i32::from(err.close_code()) | (i32::from(err.is_range_error()) << 16);
+    (text, flags)
+}
+
+/// Kinds whose fields 2 and 3 locate bytes in the slab.
+fn has_payload(kind: i32) -> bool {
+    [
+        Kind::Text,
+        Kind::Binary,
+        Kind::Ping,
+        Kind::Pong,
+        Kind::CloseFrame,
+        Kind::Error,
+    ]
+    .iter()
+    .any(|k| *k as i32 == kind)
 }
 
 impl Batch {
@@ -106,6 +152,11 @@ impl Batch {
         &self.payload
     }
 
+    /// Room the payload slab has allocated.
+    pub fn payload_capacity(&self) -> usize {
+        self.payload.capacity()
+    }
+
     /// Moves the payload out (to become an external `Buffer`).
     pub fn take_payload(&mut self) -> Vec<u8> {
         std::mem::take(&mut self.payload)
@@ -114,6 +165,46 @@ impl Batch {
     /// Puts back a payload that could not be lent.
     pub fn restore_payload(&mut self, payload: Vec<u8>) {
         self.payload = payload;
+    }
+
+    /// Reads up to `max` bytes from `fd` straight into the slab's spare room.
+    /// On `Data(n)` the bytes are `payload()[base..base + n]`, `base` being
+    /// the slab length before the read.
+    pub fn read_from(&mut self, fd: RawFd, max: usize) -> ReadResult {
+        self.payload.reserve(max);
+        let base = self.payload.len();
+        let spare = &mut self.payload.spare_capacity_mut()[..max];
+        let result = io::read_uninit(fd, spare);
+        if let ReadResult::Data(n) = result {
+            // SAFETY: the read initialised the first `n` spare bytes.
+            unsafe { self.payload.set_len(base + n) };
+        }
+        result
+    }
+
+    /// Lends `payload()[base..base + n]` out as engine input: the slab moves
+    /// out (returned here) and bytes pushed meanwhile go to a side buffer,
+    /// their offsets marked until [`Batch::settle`] appends them.
+    pub fn lend(&mut self, base: usize, n: usize) -> (Vec<u8>, InPlace) {
+        let side = std::mem::take(&mut self.side);
+        let slab = std::mem::replace(&mut self.payload, side);
+        let addr = slab[base..base + n].as_ptr() as usize;
+        (slab, InPlace { base, addr, len: n })
+    }
+
+    /// Takes the slab back after [`Batch::lend`]: side bytes are appended
+    /// and the records from index `first` re-pointed at them.
+    pub fn settle(&mut self, slab: Vec<u8>, first: usize) {
+        let mut side = std::mem::replace(&mut self.payload, slab);
+        let side_base = self.payload.len() as i32;
+        self.payload.extend_from_slice(&side);
+        for record in self.records[first * RECORD..].chunks_mut(RECORD) {
+            if record[2] < 0 && has_payload(record[1]) {
+                record[2] = side_base + (-record[2] - 1);
+            }
+        }
+        side.clear();
+        self.side = side;
     }
 
     /// Empties the batch, keeping modest allocations for reuse.
@@ -131,8 +222,7 @@ impl Batch {
 
     /// Appends an error record.
     pub fn push_error(&mut self, id: u32, err: &Error) {
-        let text = format!("{}\n{}", err.code(), err);
-        let flags = i32::from(err.close_code()) | (i32::from(err.is_range_error()) << 16);
+        let (text, flags) = error_record(err);
         self.push_bytes(id, Kind::Error, text.as_bytes(), flags);
     }
 }
@@ -140,10 +230,55 @@ impl Batch {
 /// Feeds one connection's engine events into the batch.
 #[derive(Debug)]
 pub struct BatchSink<'a> {
-    /// The batch.
-    pub batch: &'a mut Batch,
-    /// The connection id stamped on each record.
-    pub id: u32,
+    batch: &'a mut Batch,
+    id: u32,
+    in_place: Option<InPlace>,
+}
+
+impl<'a> BatchSink<'a> {
+    /// Stamps records with connection `id`; payloads are copied into the slab.
+    pub fn new(batch: &'a mut Batch, id: u32) -> Self {
+        Self {
+            batch,
+            id,
+            in_place: None,
+        }
+    }
+
+    /// Like [`BatchSink::new`] while the slab is lent out as input: payloads
+    /// inside `in_place` are recorded where they lie.
+    pub fn in_place(batch: &'a mut Batch, id: u32, in_place: InPlace) -> Self {
+        Self {
+            batch,
+            id,
+            in_place: Some(in_place),
+        }
+    }
+
+    /// Appends a record for `bytes`: in place when they lie in the lent
+    /// read, otherwise copied (to the side buffer, offset marked negative,
+    /// while the slab is lent out).
+    fn push_bytes(&mut self, kind: Kind, bytes: &[u8], c: i32) {
+        match self.in_place.and_then(|p| p.offset_of(bytes)) {
+            Some(offset) => self
+                .batch
+                .push(self.id, kind, offset as i32, bytes.len() as i32, c),
+            None => self.copy_bytes(kind, bytes, c),
+        }
+    }
+
+    /// Appends a record for a copy of `bytes` (see [`BatchSink::push_bytes`]).
+    fn copy_bytes(&mut self, kind: Kind, bytes: &[u8], c: i32) {
+        let offset = self.batch.payload.len() as i32;
+        self.batch.payload.extend_from_slice(bytes);
+        let offset = if self.in_place.is_some() {
+            -offset - 1
+        } else {
+            offset
+        };
+        self.batch
+            .push(self.id, kind, offset, bytes.len() as i32, c);
+    }
 }
 
 impl EventHandler for BatchSink<'_> {
@@ -153,10 +288,14 @@ impl EventHandler for BatchSink<'_> {
             DataKind::Binary => Kind::Binary,
         };
         let ends = std::mem::take(&mut self.batch.ends);
-        self.batch
-            .push_bytes(self.id, kind, payload.as_slice(), ends.len() as i32);
-        for end in &ends {
-            self.batch.payload.extend_from_slice(&end.to_le_bytes());
+        if ends.is_empty() {
+            self.push_bytes(kind, payload.as_slice(), 0);
+        } else {
+            // The boundaries follow the payload, so it is always copied.
+            self.copy_bytes(kind, payload.as_slice(), ends.len() as i32);
+            for end in &ends {
+                self.batch.payload.extend_from_slice(&end.to_le_bytes());
+            }
         }
         self.batch.ends = ends;
         self.batch.ends.clear();
@@ -168,20 +307,20 @@ impl EventHandler for BatchSink<'_> {
     }
 
     fn ping(&mut self, payload: &[u8]) {
-        self.batch.push_bytes(self.id, Kind::Ping, payload, 0);
+        self.push_bytes(Kind::Ping, payload, 0);
     }
 
     fn pong(&mut self, payload: &[u8]) {
-        self.batch.push_bytes(self.id, Kind::Pong, payload, 0);
+        self.push_bytes(Kind::Pong, payload, 0);
     }
 
     fn close(&mut self, code: u16, reason: &[u8]) {
-        self.batch
-            .push_bytes(self.id, Kind::CloseFrame, reason, i32::from(code));
+        self.push_bytes(Kind::CloseFrame, reason, i32::from(code));
     }
 
     fn error(&mut self, error: Error) {
-        self.batch.push_error(self.id, &error);
+        let (text, flags) = error_record(&error);
+        self.copy_bytes(Kind::Error, text.as_bytes(), flags);
     }
 
     fn abort(&mut self, reason: Abort) {
@@ -200,10 +339,7 @@ mod tests {
     #[test]
     fn records_locate_payloads_in_the_slab() {
         let mut batch = Batch::default();
-        let mut sink = BatchSink {
-            batch: &mut batch,
-            id: 7,
-        };
+        let mut sink = BatchSink::new(&mut batch, 7);
         sink.message(DataKind::Text, Payload::Slice(b"hello"));
         sink.close(1000, b"bye");
         assert_eq!(batch.len(), 2);
@@ -215,5 +351,48 @@ mod tests {
         assert_eq!(batch.payload(), b"hellobye");
         batch.clear();
         assert!(batch.is_empty());
+    }
+
+    #[test]
+    fn payloads_inside_a_lent_read_stay_in_place_and_copies_are_re_pointed() {
+        let mut batch = Batch::default();
+        batch.payload.extend_from_slice(b"earlier");
+        let base = batch.payload().len();
+        batch.payload.extend_from_slice(b"..hello..");
+        let (slab, in_place) = batch.lend(base, 9);
+        let mut sink = BatchSink::in_place(&mut batch, 3, in_place);
+        sink.message(DataKind::Text, Payload::Slice(&slab[base + 2..base + 7]));
+        sink.ping(b"copied");
+        sink.fragment_ends(&[1]);
+        sink.message(DataKind::Binary, Payload::Slice(&slab[base + 2..base + 4]));
+        sink.error(Error::internal());
+        batch.settle(slab, 0);
+        let records: Vec<&[i32]> = batch.records().chunks(RECORD).collect();
+        let bytes = |r: &[i32]| &batch.payload()[r[2] as usize..(r[2] + r[3]) as usize];
+        assert_eq!(records[0][2], base as i32 + 2, "in place, not copied");
+        assert_eq!(bytes(records[0]), b"hello");
+        assert_eq!(bytes(records[1]), b"copied");
+        assert_eq!(bytes(records[2]), b"he", "a fragmented message is copied");
+        let end = (records[2][2] + records[2][3]) as usize;
+        assert_eq!(&batch.payload()[end..end + 4], &1u32.to_le_bytes());
+        assert!(bytes(records[3]).starts_with(Error::internal().code().as_bytes()));
+        assert_eq!(
+            batch.payload().len(),
+            base + 9 + 6 + 2 + 4 + records[3][3] as usize
+        );
+    }
+
+    #[test]
+    fn settle_leaves_records_of_other_kinds_alone() {
+        let mut batch = Batch::default();
+        batch.payload.extend_from_slice(b"abc");
+        let (slab, in_place) = batch.lend(0, 3);
+        batch.push(1, Kind::Closed, -5, 0, 0);
+        let mut sink = BatchSink::in_place(&mut batch, 1, in_place);
+        sink.pong(b"x");
+        batch.settle(slab, 0);
+        assert_eq!(&batch.records()[..3], &[1, Kind::Closed as i32, -5]);
+        assert_eq!(&batch.records()[5..9], &[1, Kind::Pong as i32, 3, 1]);
+        assert_eq!(batch.payload(), b"abcx");
     }
 }

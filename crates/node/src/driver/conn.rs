@@ -45,6 +45,11 @@ impl Engine {
         with_engine!(self, c => c.receive(data, now_ms, handler))
     }
 
+    /// A partial frame is held from earlier input.
+    pub fn has_partial_input(&self) -> bool {
+        with_engine!(self, c => c.has_partial_input())
+    }
+
     /// The read side ended.
     pub fn receive_eof(&mut self) -> bool {
         with_engine!(self, c => c.receive_eof())

@@ -1,6 +1,7 @@
 //! Non-blocking socket system calls on file descriptors the driver owns.
 
 use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::os::fd::RawFd;
 
 /// POSIX guarantees at least 16; Linux and macOS allow 1024.
@@ -21,6 +22,16 @@ pub enum ReadResult {
 
 /// Reads into `buf` without blocking.
 pub fn read(fd: RawFd, buf: &mut [u8]) -> ReadResult {
+    // SAFETY: `[u8]` and `[MaybeUninit<u8>]` have the same layout, and `read`
+    // only ever stores initialised bytes through it.
+    read_uninit(fd, unsafe {
+        &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>])
+    })
+}
+
+/// Reads into possibly uninitialised memory without blocking; on
+/// `Data(n)` the first `n` bytes of `buf` are initialised.
+pub fn read_uninit(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> ReadResult {
     loop {
         // SAFETY: `buf` is valid for `buf.len()` writable bytes; `fd` is an
         // open descriptor owned by the driver.

@@ -151,7 +151,13 @@ fn create_slab(env: sys::napi_env, batch: &mut Batch) -> sys::napi_value {
 /// Moves the batch payload into an external `Buffer`; `None` when the
 /// runtime refuses external buffers (the payload then stays in the batch).
 fn external_slab(env: sys::napi_env, batch: &mut Batch) -> Option<sys::napi_value> {
+    let capacity = batch.payload_capacity();
     let payload = Box::new(batch.take_payload());
+    // The next batch starts with as much room as this one used: growing an
+    // empty Vec by doubling would copy the payload again on every realloc.
+    batch.restore_payload(
+        pooled_slab(capacity).unwrap_or_else(|| Vec::with_capacity(capacity.min(4 << 20))),
+    );
     let (data, len) = (payload.as_ptr() as *mut std::ffi::c_void, payload.len());
     let hint = Box::into_raw(payload);
     let mut value = ptr::null_mut();
@@ -174,7 +180,35 @@ unsafe extern "C" fn free_slab(
     hint: *mut std::ffi::c_void,
 ) {
     // SAFETY: `hint` is the `Box<Vec<u8>>` leaked in `external_slab`.
-    drop(unsafe { Box::from_raw(hint.cast::<Vec<u8>>()) });
+    let slab = unsafe { Box::from_raw(hint.cast::<Vec<u8>>()) };
+    SLAB_POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        let held: usize = pool.iter().map(Vec::capacity).sum();
+        if pool.len() < MAX_POOLED_SLABS && held + slab.capacity() <= MAX_POOLED_BYTES {
+            let mut slab = *slab;
+            slab.clear();
+            pool.push(slab);
+        }
+    });
+}
+
+/// Slabs JavaScript has released, kept for the next large batches so their
+/// memory stays mapped (a fresh multi-megabyte Vec faults in every page).
+/// Bounded in count and bytes, so one burst of huge messages is not kept.
+const MAX_POOLED_SLABS: usize = 8;
+const MAX_POOLED_BYTES: usize = 8 << 20;
+
+thread_local! {
+    static SLAB_POOL: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A pooled slab with at least `capacity` bytes, if one is free.
+pub(super) fn pooled_slab(capacity: usize) -> Option<Vec<u8>> {
+    SLAB_POOL.with(|pool| {
+        let mut pool = pool.borrow_mut();
+        let at = pool.iter().position(|v| v.capacity() >= capacity)?;
+        Some(pool.swap_remove(at))
+    })
 }
 
 /// Turns a pending exception into an uncaught exception.

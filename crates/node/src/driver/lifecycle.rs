@@ -9,7 +9,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::batch::{BatchSink, Kind};
 use super::io::{self, ReadResult};
-use super::{Driver, PollCtx};
+use super::{Driver, PollCtx, READ_BUFFER};
 use crate::uv::{self, poll_event, Handle, UvHandle};
 
 impl Driver {
@@ -111,14 +111,31 @@ impl Driver {
             return;
         }
         let fd = conn.fd;
-        let mut buf = std::mem::take(&mut self.read_buf);
-        match io::read(fd, &mut buf) {
-            ReadResult::Data(n) => self.receive(id, &mut buf[..n]),
+        // Complete frames are parsed where they land in the slab, so their
+        // payloads reach JavaScript without another copy. With a partial
+        // frame held, the engine parses a copy anyway: read into the shared
+        // buffer instead, which keeps the slab free of bytes no one sees.
+        let result = if conn.engine.has_partial_input() {
+            let mut buf = std::mem::take(&mut self.read_buf);
+            let result = io::read(fd, &mut buf);
+            if let ReadResult::Data(n) = result {
+                self.receive(id, &mut buf[..n]);
+            }
+            self.read_buf = buf;
+            result
+        } else {
+            let base = self.batch.payload().len();
+            let result = self.batch.read_from(fd, READ_BUFFER);
+            if let ReadResult::Data(n) = result {
+                self.receive_in_place(id, base, n);
+            }
+            result
+        };
+        match result {
+            ReadResult::Data(_) | ReadResult::WouldBlock => {}
             ReadResult::Eof => self.on_eof(id),
-            ReadResult::WouldBlock => {}
             ReadResult::Failed(err) => self.destroy(id, err.raw_os_error().unwrap_or(0)),
         }
-        self.read_buf = buf;
     }
 
     /// The peer sent FIN: report it, then half-close our side once flushed
@@ -284,10 +301,7 @@ impl Driver {
                 continue;
             };
             slot.deadline = None;
-            let mut sink = BatchSink {
-                batch: &mut self.batch,
-                id,
-            };
+            let mut sink = BatchSink::new(&mut self.batch, id);
             slot.conn.engine.handle_timeout(now, &mut sink);
             self.destroy(id, 0);
         }

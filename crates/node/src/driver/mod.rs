@@ -34,7 +34,8 @@ use ferrows_core::protocol::Config;
 use crate::uv::{self, Handle, UvLoop};
 pub use js::JsRefs;
 
-/// Size of the read buffer shared by all connections of a driver.
+/// Bytes one read takes: into the slab, or into the buffer shared by all
+/// connections of a driver while a partial frame is held.
 const READ_BUFFER: usize = 256 * 1024;
 
 /// What a poll handle's data pointer refers to.
@@ -172,11 +173,29 @@ impl Driver {
             return;
         };
         let before = self.batch.len();
-        let mut sink = BatchSink {
-            batch: &mut self.batch,
-            id,
-        };
+        let mut sink = BatchSink::new(&mut self.batch, id);
         slot.conn.engine.receive(data, now, &mut sink);
+        self.after_receive(id, before);
+    }
+
+    /// Like [`Driver::receive`] for `n` bytes read into the slab at `base`.
+    fn receive_in_place(&mut self, id: u32, base: usize, n: usize) {
+        let now = self.now();
+        let Some(slot) = self.conns.get_mut(id as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        let before = self.batch.len();
+        let (mut slab, in_place) = self.batch.lend(base, n);
+        let mut sink = BatchSink::in_place(&mut self.batch, id, in_place);
+        slot.conn
+            .engine
+            .receive(&mut slab[base..base + n], now, &mut sink);
+        self.batch.settle(slab, before);
+        self.after_receive(id, before);
+    }
+
+    /// Handles what a receive produced: an abort, output, a new deadline.
+    fn after_receive(&mut self, id: u32, before: usize) {
         let aborted = self.batch.records()[before * batch::RECORD..]
             .chunks(batch::RECORD)
             .any(|r| r[1] == Kind::Abort as i32);
