@@ -7,6 +7,8 @@
 //!                            (user handlers run; send() only queues into corks)
 //!                          ─► flush every dirty connection with one writev each
 //!                          ─► half-close / close finished connections
+//!  poll phase      a batch past 256 KiB of payload is delivered and flushed at
+//!                  once, so large messages are echoed while still in cache
 //!  any phase       send() outside a batch: mark dirty and start an idle handle,
 //!                  so the loop does not block before the next check phase
 //! ```
