@@ -99,3 +99,8 @@ pub use ferrows_core;
 pub use ferrows_core::cork::CorkConfig;
 pub use ferrows_core::handshake::{HeadLimits, Rejection, RequestHead};
 pub use ferrows_core::limits::Limits;
+
+/// The repository README's Rust example, run as a doctest so it stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
