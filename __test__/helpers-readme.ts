@@ -122,7 +122,7 @@ export function serverEpilogue(code: string, marker: Snippet['marker']): string 
   const __ws = ${pick(named.ws)};
   const __http = ${pick(named.http)};
   const __portOf = (s) => { try { const a = s.address(); return a && typeof a === 'object' ? a.port : undefined; } catch { return undefined; } };
-  const __deadline = Date.now() + 10000;
+  const __deadline = Date.now() + 30000;
   let __port;
   for (;;) {
     __port = __ws.map(__portOf).find(Boolean) ?? __http.map(__portOf).find(Boolean);

@@ -77,8 +77,14 @@ function launch(dir: string, file: string, lang: 'js' | 'ts'): Child {
   return { process: child, output: () => out, messages, exited };
 }
 
+/**
+ * How long a snippet may take to reach each step. Generous: these are liveness checks, and on a
+ * 2-core machine running the whole suite a child process can wait seconds for a CPU.
+ */
+const PATIENCE_MS = 30000;
+
 /** Polls `fn` until truthy; fails with `what` and the child's output after `ms`. */
-async function until(child: Child, what: string, fn: () => unknown, ms = 10000): Promise<void> {
+async function until(child: Child, what: string, fn: () => unknown, ms = PATIENCE_MS): Promise<void> {
   const deadline = Date.now() + ms;
   while (!fn()) {
     if (child.process.exitCode !== null) throw new Error(`${what}: the snippet exited with ${child.process.exitCode}\n${child.output()}`);
@@ -88,7 +94,7 @@ async function until(child: Child, what: string, fn: () => unknown, ms = 10000):
 }
 
 /** Resolves with the exit code, or fails when the process is still alive after `ms`. */
-async function exitCode(child: Child, ms = 10000): Promise<number | null> {
+async function exitCode(child: Child, ms = PATIENCE_MS): Promise<number | null> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`the snippet did not exit by itself within ${ms} ms\n${child.output()}`)), ms);
@@ -204,7 +210,8 @@ test('README.md has JavaScript snippets to exercise', (t) => {
 for (const s of snippets) {
   const mode = modeOf(s);
   const first = s.code.split('\n').find((l) => l.trim() && !l.trim().startsWith('//'))?.trim() ?? '';
-  test(`README snippet #${s.index} (line ${s.line}, ${s.info}, ${mode}) runs as documented: ${first.slice(0, 60)}`, async (t) => {
+  // Serially: each one type-checks and spawns Node, which on two cores starves its neighbours.
+  test.serial(`README snippet #${s.index} (line ${s.line}, ${s.info}, ${mode}) runs as documented: ${first.slice(0, 60)}`, async (t) => {
     const { dir, cleanup } = project({}, { linkPackage: true });
     t.teardown(cleanup);
     if (mode === 'server') await runServer(t, dir, s);
