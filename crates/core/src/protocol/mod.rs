@@ -22,8 +22,9 @@ pub use sender::SendOptions;
 use std::collections::VecDeque;
 use std::fmt;
 use std::io::IoSlice;
+use std::mem::MaybeUninit;
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 
 use crate::close;
 use crate::deflate::Inflater;
@@ -159,16 +160,48 @@ impl<R: crate::role::Role> Connection<R> {
             return self.fail(err, now_ms, handler);
         }
         if self.recv.has_retained() {
-            let mut buf = self.recv.take_retained(data);
-            let (consumed, progressed) = self.parse(&mut buf, now_ms, handler);
-            if !self.is_input_halted() {
-                self.recv.restore(buf, consumed, progressed);
-            }
+            let buf = self.recv.take_retained(data);
+            self.parse_retained(buf, now_ms, handler);
         } else {
             let (consumed, progressed) = self.parse(data, now_ms, handler);
             if !self.is_input_halted() {
                 self.recv.retain(&data[consumed..], progressed);
             }
+        }
+    }
+
+    /// Room to read the next bytes into, for drivers that read into the
+    /// engine: the end of its own buffer, sized for the rest of the pending
+    /// frame (at least `min`, at most `max` bytes). Reading there and calling
+    /// [`Connection::receive_spare`] spares a copy of every read of a frame
+    /// larger than one read, which [`Connection::receive`] would make.
+    pub fn input_spare(&mut self, min: usize, max: usize) -> &mut [MaybeUninit<u8>] {
+        self.recv.spare(min, max)
+    }
+
+    /// Processes `n` bytes written at the start of the slice the last
+    /// [`Connection::input_spare`] returned, as [`Connection::receive`] would.
+    ///
+    /// # Safety
+    /// Those `n` bytes must have been initialised (written), and no other
+    /// method of this connection called since `input_spare`.
+    pub unsafe fn receive_spare(&mut self, n: usize, now_ms: u64, handler: &mut impl EventHandler) {
+        if self.is_input_halted() || n == 0 {
+            return;
+        }
+        if let Err(err) = self.recv.admit_chunk(&self.limits) {
+            return self.fail(err, now_ms, handler);
+        }
+        // SAFETY: forwarded from this function's contract.
+        let buf = unsafe { self.recv.take_with_spare(n) };
+        self.parse_retained(buf, now_ms, handler);
+    }
+
+    /// Parses the retained bytes plus new input, keeping what is left over.
+    fn parse_retained(&mut self, mut buf: BytesMut, now_ms: u64, handler: &mut impl EventHandler) {
+        let (consumed, progressed) = self.parse(&mut buf, now_ms, handler);
+        if !self.is_input_halted() {
+            self.recv.restore(buf, consumed, progressed);
         }
     }
 

@@ -22,6 +22,8 @@ use crate::error::{Error, Kind};
 use crate::frame::{self, Header, HeaderContext};
 use crate::limits::Limits;
 use crate::mask;
+use std::mem::MaybeUninit;
+
 use crate::protocol::message::Assembler;
 use crate::role::Role;
 
@@ -90,6 +92,34 @@ impl<R: Role> Receiver<R> {
         let want = self.pending.map_or(0, |p| p.header.payload_len as usize);
         buf.reserve(chunk.len().max(want.saturating_sub(buf.len())));
         buf.extend_from_slice(chunk);
+        buf
+    }
+
+    /// Spare room at the end of the retained buffer for the next read: enough
+    /// for the rest of the pending frame's payload, at least `min` and at most
+    /// `max` bytes (fewer only if `max` is smaller than `min`).
+    pub(crate) fn spare(&mut self, min: usize, max: usize) -> &mut [MaybeUninit<u8>] {
+        let rest = self.pending.map_or(0, |p| {
+            (p.header.payload_len as usize).saturating_sub(self.buf.len())
+        });
+        self.buf.reserve(rest.max(min).min(max));
+        let spare = self.buf.spare_capacity_mut();
+        let len = spare.len().min(max);
+        &mut spare[..len]
+    }
+
+    /// Moves the retained bytes out, with `n` bytes of [`Receiver::spare`]
+    /// counted as received; give the buffer back with [`Receiver::restore`].
+    ///
+    /// # Safety
+    /// The first `n` bytes of the slice `spare` last returned must have been
+    /// initialised, and the receiver not touched since.
+    pub(crate) unsafe fn take_with_spare(&mut self, n: usize) -> BytesMut {
+        let mut buf = std::mem::take(&mut self.buf);
+        debug_assert!(n <= buf.capacity() - buf.len());
+        // SAFETY: per the function contract, the `n` bytes after `len` are
+        // initialised and within the capacity.
+        unsafe { buf.set_len(buf.len() + n) };
         buf
     }
 

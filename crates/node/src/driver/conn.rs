@@ -8,8 +8,12 @@ use ferrows_core::frame::DataKind;
 use ferrows_core::protocol::{Config, EventHandler, SendError, SendOptions};
 use ferrows_core::{Client, Connection, Server};
 
-use super::io;
+use super::io::{self, ReadResult};
 use crate::uv::Handle;
+
+/// The least room a read into the engine's buffer gets: its pending frame
+/// may need only a few more bytes, but more input may follow them.
+const PARTIAL_READ_MIN: usize = 16 * 1024;
 
 /// The engine for either role.
 #[derive(Debug)]
@@ -43,6 +47,26 @@ impl Engine {
     /// Feeds received bytes.
     pub fn receive(&mut self, data: &mut [u8], now_ms: u64, handler: &mut impl EventHandler) {
         with_engine!(self, c => c.receive(data, now_ms, handler))
+    }
+
+    /// Reads from `fd` straight into the engine's buffer and parses what came:
+    /// for a partial frame, whose bytes the engine would otherwise copy there.
+    pub fn read_partial(
+        &mut self,
+        fd: RawFd,
+        max: usize,
+        now_ms: u64,
+        handler: &mut impl EventHandler,
+    ) -> ReadResult {
+        with_engine!(self, c => {
+            let result = io::read_uninit(fd, c.input_spare(PARTIAL_READ_MIN, max));
+            if let ReadResult::Data(n) = result {
+                // SAFETY: `read` initialised the first `n` bytes of the spare
+                // room, and nothing touched the connection since.
+                unsafe { c.receive_spare(n, now_ms, handler) };
+            }
+            result
+        })
     }
 
     /// A partial frame is held from earlier input.

@@ -20,15 +20,6 @@ pub enum ReadResult {
     Failed(io::Error),
 }
 
-/// Reads into `buf` without blocking.
-pub fn read(fd: RawFd, buf: &mut [u8]) -> ReadResult {
-    // SAFETY: `[u8]` and `[MaybeUninit<u8>]` have the same layout, and `read`
-    // only ever stores initialised bytes through it.
-    read_uninit(fd, unsafe {
-        &mut *(buf as *mut [u8] as *mut [MaybeUninit<u8>])
-    })
-}
-
 /// Reads into possibly uninitialised memory without blocking; on
 /// `Data(n)` the first `n` bytes of `buf` are initialised.
 pub fn read_uninit(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> ReadResult {

@@ -113,16 +113,10 @@ impl Driver {
         let fd = conn.fd;
         // Complete frames are parsed where they land in the slab, so their
         // payloads reach JavaScript without another copy. With a partial
-        // frame held, the engine parses a copy anyway: read into the shared
-        // buffer instead, which keeps the slab free of bytes no one sees.
+        // frame held, the bytes go straight into the engine's buffer, where
+        // the rest of that frame is assembled.
         let result = if conn.engine.has_partial_input() {
-            let mut buf = std::mem::take(&mut self.read_buf);
-            let result = io::read(fd, &mut buf);
-            if let ReadResult::Data(n) = result {
-                self.receive(id, &mut buf[..n]);
-            }
-            self.read_buf = buf;
-            result
+            self.read_partial(id, fd)
         } else {
             let base = self.batch.payload().len();
             let result = self.batch.read_from(fd, READ_BUFFER);

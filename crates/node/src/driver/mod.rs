@@ -36,8 +36,8 @@ use ferrows_core::protocol::Config;
 use crate::uv::{self, Handle, UvLoop};
 pub use js::JsRefs;
 
-/// Bytes one read takes: into the slab, or into the buffer shared by all
-/// connections of a driver while a partial frame is held.
+/// Bytes one read takes at most: into the slab, or into the engine's buffer
+/// while a partial frame is held.
 const READ_BUFFER: usize = 256 * 1024;
 
 /// What a poll handle's data pointer refers to.
@@ -64,7 +64,6 @@ pub struct Driver {
     timer: Option<Handle>,
     timer_due: Option<u64>,
     deadlines: BTreeSet<(u64, u32)>,
-    read_buf: Box<[u8]>,
     dispatching: bool,
     pub(crate) outbox: Option<outbox::Outbox>,
 }
@@ -96,7 +95,6 @@ impl Driver {
             timer: None,
             timer_due: None,
             deadlines: BTreeSet::new(),
-            read_buf: vec![0u8; READ_BUFFER].into_boxed_slice(),
             dispatching: false,
             outbox: None,
         }
@@ -178,6 +176,23 @@ impl Driver {
         let mut sink = BatchSink::new(&mut self.batch, id);
         slot.conn.engine.receive(data, now, &mut sink);
         self.after_receive(id, before);
+    }
+
+    /// Reads into connection `id`'s engine (it holds a partial frame) and
+    /// queues the events of what arrived.
+    fn read_partial(&mut self, id: u32, fd: RawFd) -> io::ReadResult {
+        let now = self.now();
+        let Some(slot) = self.conns.get_mut(id as usize).and_then(Option::as_mut) else {
+            return io::ReadResult::WouldBlock;
+        };
+        let before = self.batch.len();
+        let mut sink = BatchSink::new(&mut self.batch, id);
+        let result = slot
+            .conn
+            .engine
+            .read_partial(fd, READ_BUFFER, now, &mut sink);
+        self.after_receive(id, before);
+        result
     }
 
     /// Like [`Driver::receive`] for `n` bytes read into the slab at `base`.

@@ -146,6 +146,31 @@ impl<R: Role> Harness<R> {
         self
     }
 
+    /// Feeds `bytes` split at `cuts` as a driver that reads into the engine
+    /// does: through [`Connection::input_spare`] while a partial frame is held.
+    pub fn feed_split_spare(&mut self, bytes: &[u8], cuts: &[usize]) -> &mut Self {
+        let mut last = 0;
+        for &cut in cuts.iter().chain(std::iter::once(&bytes.len())) {
+            let chunk = &bytes[last..cut.clamp(last, bytes.len())];
+            last += chunk.len();
+            if !self.conn.has_partial_input() || chunk.is_empty() {
+                self.feed(chunk);
+                continue;
+            }
+            let spare = self.conn.input_spare(chunk.len(), chunk.len());
+            assert_eq!(spare.len(), chunk.len(), "input_spare honours min and max");
+            for (slot, byte) in spare.iter_mut().zip(chunk) {
+                slot.write(*byte);
+            }
+            let mut queue = EventQueue::new();
+            // SAFETY: all `chunk.len()` bytes of the spare room were written
+            // just above, with no other call on the connection in between.
+            unsafe { self.conn.receive_spare(chunk.len(), self.now, &mut queue) };
+            self.events.extend(queue.drain());
+        }
+        self
+    }
+
     /// Feeds `bytes` one byte at a time.
     pub fn feed_bytewise(&mut self, bytes: &[u8]) -> &mut Self {
         for b in bytes {

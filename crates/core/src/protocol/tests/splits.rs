@@ -59,6 +59,33 @@ fn byte_by_byte_equals_one_write_for_the_corpus() {
     }
 }
 
+/// Like [`run`], reading into the engine's spare room while a frame is partial.
+fn run_spare(wire: &[u8], cuts: &[usize]) -> (Vec<Event>, Vec<u8>) {
+    let mut h = server_with(Limits::from_ws(1 << 20, 64, 0, 0));
+    h.feed_split_spare(wire, cuts);
+    let out = h.take_output();
+    (std::mem::take(&mut h.events), out)
+}
+
+#[test]
+fn reading_into_the_engine_byte_by_byte_equals_one_write() {
+    for wire in corpus() {
+        let cuts: Vec<usize> = (1..wire.len()).collect();
+        assert_eq!(run_spare(&wire, &cuts), run(&wire, &[]));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn reading_into_the_engine_equals_one_write(which in 0usize..10, raw_cuts in proptest::collection::vec(any::<usize>(), 0..24)) {
+        let wire = &corpus()[which];
+        let mut cuts: Vec<usize> = raw_cuts.into_iter().map(|c| c % (wire.len() + 1)).collect();
+        cuts.sort_unstable();
+        prop_assert_eq!(run_spare(wire, &cuts), run(wire, &[]));
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
     #[test]
