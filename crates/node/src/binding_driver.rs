@@ -359,31 +359,13 @@ fn typed_array(
 
 /// The data pointer and length of an `Int32Array`.
 pub(crate) fn int32_array(env: sys::napi_env, value: sys::napi_value) -> Result<(*mut i32, usize)> {
-    let mut kind = 0;
-    let mut len = 0;
-    let mut data = ptr::null_mut();
-    let mut buffer = ptr::null_mut();
-    let mut offset = 0;
-    // SAFETY: `value` is a live value of `env`; out-pointers are valid.
-    let status = unsafe {
-        sys::napi_get_typedarray_info(
-            env,
-            value,
-            &mut kind,
-            &mut len,
-            &mut data,
-            &mut buffer,
-            &mut offset,
-        )
-    };
-    if status != sys::Status::napi_ok || kind != sys::TypedarrayType::int32_array || data.is_null()
-    {
-        return Err(Error::new(
+    match typed_array(env, value) {
+        Ok((data, len, kind)) if kind == sys::TypedarrayType::int32_array => Ok((data.cast(), len)),
+        _ => Err(Error::new(
             Status::InvalidArg,
             "the record table must be an Int32Array",
-        ));
+        )),
     }
-    Ok((data.cast(), len))
 }
 
 unsafe extern "C" fn cleanup(data: *mut c_void) {
