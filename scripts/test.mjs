@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm test`: every check, in order, stopping at the first failure, with a timing summary.
 //
-//   lint      cargo fmt --check, clippy -D warnings, tsc (library and tests)
-//   rust      cargo test for the workspace, and the loom models of the lock-free queues
+//   lint      cargo fmt --check, clippy -D warnings (tokio crate with all features too), tsc
+//   rust      cargo test for the workspace, the tokio crate with its tls and axum features, and the
+//             loom models of the lock-free queues
 //   js        ava: the ws-compatible API, WebSocketStream, demo and browser tests
 //   autobahn  Autobahn|TestSuite cases 1-10 in both roles (the full 517: `npm run test:autobahn:all`)
 //   fuzz      every fuzz target for a bounded time (FERROWS_FUZZ_SECONDS, default 20 s each)
@@ -18,11 +19,15 @@ const steps = {
   lint: [
     ['cargo', ['fmt', '--all', '--check']],
     ['cargo', ['clippy', '--workspace', '--all-targets', '--', '-D', 'warnings']],
+    // The tokio crate's TLS and axum code is behind features: lint it too.
+    ['cargo', ['clippy', '-p', 'ferrows', '--all-features', '--all-targets', '--', '-D', 'warnings']],
     ['npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
     ['npx', ['tsc', '-p', '__test__/tsconfig.json']],
   ],
   rust: [
     ['cargo', ['test', '--workspace']],
+    // wss:// (feature tls) and the axum extractor (feature axum) have tests of their own.
+    ['cargo', ['test', '-p', 'ferrows', '--all-features']],
     [
       'cargo',
       ['test', '-p', 'ferrows-core', '--release', '--lib', 'queue'],
