@@ -4,6 +4,8 @@
 //! These run once per connection (not per message), so plain napi-rs
 //! conversions are fine here.
 
+use std::collections::HashMap;
+
 use ferrows_core::handshake::{self, ExtensionOffer};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -44,6 +46,60 @@ pub fn check_upgrade_request(
             message: r.message,
             headers: r.headers.into_iter().map(|(n, v)| vec![n, v]).collect(),
         })
+}
+
+/// A refused extended CONNECT request (HTTP/2, HTTP/3).
+#[napi(object)]
+pub struct ConnectRejection {
+    /// Malformed: reset the stream (`PROTOCOL_ERROR`) instead of answering.
+    pub malformed: bool,
+    /// HTTP status (400, 405, 501).
+    pub status: u32,
+    /// The body and the `wsClientError` message.
+    pub message: String,
+    /// Extra response headers as `[name, value]` pairs.
+    pub headers: Vec<Vec<String>>,
+}
+
+/// The core's checks of an extended CONNECT request (RFC 8441/9220), over
+/// its headers with the pseudo-headers included; `null` if they pass.
+#[napi]
+pub fn check_connect_request(headers: HashMap<String, String>) -> Option<ConnectRejection> {
+    let pairs: Vec<(&str, &str)> = headers
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    handshake::check_connect(&pairs[..])
+        .err()
+        .map(|refusal| ConnectRejection {
+            malformed: refusal.is_malformed(),
+            status: u32::from(refusal.status()),
+            message: refusal.message().to_owned(),
+            headers: refusal
+                .headers()
+                .iter()
+                .map(|(n, v)| vec![n.clone(), v.clone()])
+                .collect(),
+        })
+}
+
+/// The client's checks of the answer to its extended CONNECT (a 2xx, then
+/// the subprotocol rules); returns ws's error message, or `null` if they
+/// pass. A non-2xx status reads "Unexpected server response: N".
+#[napi]
+pub fn check_connect_response(
+    status: u32,
+    protocol: Option<String>,
+    offered: Vec<String>,
+) -> Option<String> {
+    let mut headers: Vec<(&str, &str)> = Vec::with_capacity(1);
+    if let Some(v) = protocol.as_deref() {
+        headers.push(("sec-websocket-protocol", v));
+    }
+    let status = u16::try_from(status).unwrap_or(u16::MAX);
+    handshake::check_connect_response(&headers[..], status, &offered)
+        .err()
+        .map(|e| e.to_string())
 }
 
 /// `Sec-WebSocket-Accept` for a key.

@@ -135,7 +135,7 @@ impl WebSocketUpgrade {
 
     /// The client's `Origin` header, if any.
     pub fn origin(&self) -> Option<&str> {
-        self.request.origin.as_deref()
+        self.request.fields.origin.as_deref()
     }
 
     /// Answers 101 and runs `callback` with the socket once hyper hands the

@@ -177,7 +177,20 @@ pub fn check_response(
             "Invalid Sec-WebSocket-Accept header",
         ));
     }
-    let protocol = head.get("sec-websocket-protocol");
+    let protocol = check_chosen_protocol(head.get("sec-websocket-protocol"), offered_protocols)?;
+    Ok(Accepted {
+        protocol,
+        extensions: head.get("sec-websocket-extensions").map(str::to_owned),
+    })
+}
+
+/// `ws`'s subprotocol rules for the server's choice: none may come back when
+/// none was offered, it must be one of those offered, and there must be one
+/// when some were offered.
+pub(crate) fn check_chosen_protocol(
+    protocol: Option<&str>,
+    offered_protocols: &[String],
+) -> Result<Option<String>, ClientHandshakeError> {
     let refusal = match protocol {
         Some(_) if offered_protocols.is_empty() => {
             Some("Server sent a subprotocol but none was requested")
@@ -188,13 +201,10 @@ pub fn check_response(
         None if !offered_protocols.is_empty() => Some("Server sent no subprotocol"),
         _ => None,
     };
-    if let Some(message) = refusal {
-        return Err(ClientHandshakeError::refused(message));
+    match refusal {
+        Some(message) => Err(ClientHandshakeError::refused(message)),
+        None => Ok(protocol.map(str::to_owned)),
     }
-    Ok(Accepted {
-        protocol: protocol.map(str::to_owned),
-        extensions: head.get("sec-websocket-extensions").map(str::to_owned),
-    })
 }
 
 /// The extension checks `ws` makes before handing the answer to

@@ -43,6 +43,7 @@
 mod client;
 mod client_error;
 mod client_response;
+mod connect;
 mod extensions;
 mod head;
 mod key;
@@ -60,6 +61,7 @@ pub use client_error::ClientHandshakeError;
 pub use client_response::{
     check_response, check_response_extensions, Accepted, ResponseHead, ResponseParser,
 };
+pub use connect::{check_connect, check_connect_response, ConnectRefusal, ConnectRequest};
 pub use extensions::{format_extensions, parse_extensions, ExtensionOffer};
 pub use head::HeaderLookup;
 pub use key::{accept_key, generate_key, is_valid_key};
@@ -69,7 +71,9 @@ pub use response::{
     client_error_response, encode_lines, error_response, response_101_lines, status_text,
 };
 pub use tokens::{check_client_protocols, parse_subprotocols, TokenError};
-pub use upgrade::{check_http_version, check_upgrade, wants_upgrade, UpgradeRequest};
+pub use upgrade::{
+    check_http_version, check_upgrade, wants_upgrade, UpgradeFields, UpgradeRequest,
+};
 
 /// The GUID RFC 6455 §1.3 appends to the key before hashing.
 pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
@@ -142,7 +146,10 @@ mod tests {
             .unwrap()
             .unwrap();
         let upgrade = head.check_upgrade().unwrap();
-        assert_eq!(upgrade.origin.as_deref(), Some("https://example.com"));
+        assert_eq!(
+            upgrade.fields.origin.as_deref(),
+            Some("https://example.com")
+        );
         let chosen = upgrade.subprotocols().unwrap().remove(0);
         let offers = upgrade.extension_offers().unwrap();
         let answer = format_extensions(&[ExtensionOffer {

@@ -34,7 +34,7 @@ fn server_parses_rfc_example_request() {
     );
     let upgrade = head.check_upgrade().unwrap();
     assert_eq!(
-        (upgrade.key.as_str(), upgrade.version),
+        (upgrade.key.as_str(), upgrade.fields.version),
         ("dGhlIHNhbXBsZSBub25jZQ==", 13)
     );
 }

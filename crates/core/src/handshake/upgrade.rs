@@ -12,7 +12,28 @@ use super::tokens::parse_subprotocols;
 pub struct UpgradeRequest {
     /// `Sec-WebSocket-Key`, valid per [`is_valid_key`](super::is_valid_key).
     pub key: String,
-    /// `Sec-WebSocket-Version`: 13 or 8.
+    /// What HTTP/1.1, HTTP/2 and HTTP/3 handshakes share.
+    pub fields: UpgradeFields,
+}
+
+impl UpgradeRequest {
+    /// [`UpgradeFields::subprotocols`].
+    pub fn subprotocols(&self) -> Result<Vec<String>, Rejection> {
+        self.fields.subprotocols()
+    }
+
+    /// [`UpgradeFields::extension_offers`].
+    pub fn extension_offers(&self) -> Result<Vec<ExtensionOffer>, Rejection> {
+        self.fields.extension_offers()
+    }
+}
+
+/// The fields of an accepted WebSocket request that every HTTP version
+/// carries the same way: the version, the subprotocol and extension offers,
+/// and the origin.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UpgradeFields {
+    /// `Sec-WebSocket-Version`: 13, or 8 over HTTP/1.1.
     pub version: u8,
     /// The raw `Sec-WebSocket-Protocol` value, if any.
     pub protocols: Option<String>,
@@ -23,7 +44,22 @@ pub struct UpgradeRequest {
     pub origin: Option<String>,
 }
 
-impl UpgradeRequest {
+impl UpgradeFields {
+    /// The fields of a request whose version checked out as `version`.
+    pub(crate) fn from_headers(headers: &(impl HeaderLookup + ?Sized), version: u8) -> Self {
+        let origin_header = if version == 8 {
+            "sec-websocket-origin"
+        } else {
+            "origin"
+        };
+        Self {
+            version,
+            protocols: headers.get("sec-websocket-protocol").map(str::to_owned),
+            extensions: headers.get("sec-websocket-extensions").map(str::to_owned),
+            origin: headers.get(origin_header).map(str::to_owned),
+        }
+    }
+
     /// The offered subprotocols in order (empty without the header), or 400
     /// `Invalid Sec-WebSocket-Protocol header` for bad syntax or a duplicate.
     pub fn subprotocols(&self) -> Result<Vec<String>, Rejection> {
@@ -65,7 +101,7 @@ impl UpgradeRequest {
 ///     ("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ=="),
 ///     ("sec-websocket-version", "13"),
 /// ];
-/// assert_eq!(check_upgrade("GET", &headers[..]).unwrap().version, 13);
+/// assert_eq!(check_upgrade("GET", &headers[..]).unwrap().fields.version, 13);
 /// assert_eq!(check_upgrade("POST", &headers[..]).unwrap_err().status, 405);
 /// ```
 pub fn check_upgrade(
@@ -92,17 +128,9 @@ pub fn check_upgrade(
                 .with_header("Sec-WebSocket-Version", "13, 8"),
         );
     };
-    let origin_header = if version == 8 {
-        "sec-websocket-origin"
-    } else {
-        "origin"
-    };
     Ok(UpgradeRequest {
         key: key.to_owned(),
-        version,
-        protocols: headers.get("sec-websocket-protocol").map(str::to_owned),
-        extensions: headers.get("sec-websocket-extensions").map(str::to_owned),
-        origin: headers.get(origin_header).map(str::to_owned),
+        fields: UpgradeFields::from_headers(headers, version),
     })
 }
 

@@ -41,10 +41,16 @@ fn valid_request_passes_with_raw_fields() {
     ]);
     let upgrade = check_upgrade("GET", &headers).unwrap();
     assert_eq!(upgrade.key, KEY);
-    assert_eq!(upgrade.version, 13);
-    assert_eq!(upgrade.protocols.as_deref(), Some("chat, superchat"));
-    assert_eq!(upgrade.extensions.as_deref(), Some("permessage-deflate"));
-    assert_eq!(upgrade.origin.as_deref(), Some("https://example.com"));
+    assert_eq!(upgrade.fields.version, 13);
+    assert_eq!(upgrade.fields.protocols.as_deref(), Some("chat, superchat"));
+    assert_eq!(
+        upgrade.fields.extensions.as_deref(),
+        Some("permessage-deflate")
+    );
+    assert_eq!(
+        upgrade.fields.origin.as_deref(),
+        Some("https://example.com")
+    );
     assert_eq!(upgrade.subprotocols().unwrap(), ["chat", "superchat"]);
     assert_eq!(
         upgrade.extension_offers().unwrap()[0].name,
@@ -161,7 +167,11 @@ fn version_is_read_like_js_unary_plus() {
         ("\u{feff}8\u{a0}", 8),
     ] {
         let upgrade = check_upgrade("GET", &request(&[("Sec-WebSocket-Version", value)]));
-        assert_eq!(upgrade.map(|u| u.version).ok(), Some(version), "{value:?}");
+        assert_eq!(
+            upgrade.map(|u| u.fields.version).ok(),
+            Some(version),
+            "{value:?}"
+        );
     }
     assert!(check_upgrade("GET", &request(&[("Sec-WebSocket-Version", "13\u{85}")])).is_err());
 }
@@ -174,7 +184,11 @@ fn version_8_reads_sec_websocket_origin() {
         ("Sec-WebSocket-Origin", "https://b"),
     ]);
     assert_eq!(
-        check_upgrade("GET", &headers).unwrap().origin.as_deref(),
+        check_upgrade("GET", &headers)
+            .unwrap()
+            .fields
+            .origin
+            .as_deref(),
         Some("https://b")
     );
     let headers = request(&[
@@ -182,7 +196,11 @@ fn version_8_reads_sec_websocket_origin() {
         ("Sec-WebSocket-Origin", "https://b"),
     ]);
     assert_eq!(
-        check_upgrade("GET", &headers).unwrap().origin.as_deref(),
+        check_upgrade("GET", &headers)
+            .unwrap()
+            .fields
+            .origin
+            .as_deref(),
         Some("https://a")
     );
 }
