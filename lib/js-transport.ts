@@ -18,6 +18,19 @@ type Stream = Duplex & {
   setNoDelay?: (noDelay?: boolean) => void;
 };
 
+/** `RST_STREAM` code CANCEL (`http2.constants.NGHTTP2_CANCEL`): RFC 8441's abrupt close. */
+const NGHTTP2_CANCEL = 8;
+
+/**
+ * Closes the connection abruptly. An `Http2Stream` (RFC 8441) is reset with CANCEL, which is
+ * what a TCP reset maps to; `destroy()` alone would send a NO_ERROR reset.
+ */
+function abort(socket: Stream): void {
+  const stream = socket as Stream & { close?: (code: number) => void };
+  if (typeof stream.close === 'function' && 'rstCode' in stream) stream.close(NGHTTP2_CANCEL);
+  else socket.destroy();
+}
+
 /** A connection whose socket JavaScript reads and writes. */
 export class JsTransport implements Transport {
   readonly isNative = false;
@@ -55,7 +68,7 @@ export class JsTransport implements Transport {
     }
     engine.commit(Date.now());
     this.#flush(undefined);
-    if (engine.aborted) this.socket.destroy();
+    if (engine.aborted) abort(this.socket);
     else if (engine.shouldShutdown) this.socket.end();
   };
 
@@ -137,7 +150,7 @@ export class JsTransport implements Transport {
   }
 
   destroy(): void {
-    this.socket.destroy();
+    abort(this.socket);
   }
 
   pause(): void {
