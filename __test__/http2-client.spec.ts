@@ -266,9 +266,10 @@ test('close handshake then server END_STREAM: a clean 1000 on both sides, no res
   t.is(await p.closed, http2.constants.NGHTTP2_NO_ERROR, 'the client ended its side with END_STREAM');
 });
 
-test('handshakeTimeout: no answer → error, close 1006, the stream is cancelled', async (t) => {
-  const s = await h2Server(t, { answer: () => {} });
-  const ws = new WebSocket(s.url, { http2: true, ca: s.ca, handshakeTimeout: 1000 });
+// Serial (ava runs these first, alone) so the session is up well before the timeout fires.
+test.serial('handshakeTimeout: no answer → error, close 1006, the stream is cancelled', async (t) => {
+  const s = await h2Server(t, { secure: false, answer: () => {} });
+  const ws = new WebSocket(s.url, { http2: true, handshakeTimeout: 2000 });
   const events = outcome(ws);
   const p = await s.nextPeer();
   await closed(ws);
@@ -370,4 +371,39 @@ test('WebSocketStream accepts { http2: true }', async (t) => {
 test('an invalid http2 value throws synchronously', (t) => {
   const err = t.throws(() => new WebSocket('ws://127.0.0.1:1', { http2: 'yes' as never })) as Err;
   t.true(err instanceof TypeError);
+});
+
+test("h2c to an HTTP/1.1-only server: http2: true fails clearly, 'auto' does the HTTP/1.1 upgrade", async (t) => {
+  const wss = new RealWs.WebSocketServer({ port: 0, host: '127.0.0.1' });
+  await once(wss, 'listening');
+  wss.on('connection', (c) => c.send('h1'));
+  t.teardown(() => new Promise<void>((resolve) => {
+    for (const c of wss.clients) c.terminate();
+    wss.close(() => resolve());
+  }));
+  const url = `ws://127.0.0.1:${(wss.address() as { port: number }).port}`;
+  const strict = new WebSocket(url, { http2: true });
+  const events = outcome(strict);
+  await closed(strict);
+  t.deepEqual(events, ['error:The server does not support WebSockets over HTTP/2 (it did not answer the HTTP/2 connection preface)', 'close:1006']);
+  const auto = new WebSocket(url, { http2: 'auto' });
+  const [data] = await next<[Buffer]>(auto, 'message');
+  t.is(data.toString(), 'h1');
+  auto.terminate();
+});
+
+test('a GOAWAY without error: open WebSockets keep working, new ones use a new session', async (t) => {
+  const s = await h2Server(t);
+  const a = new WebSocket(s.url, { http2: true, ca: s.ca });
+  await openEcho(a, s.nextPeer());
+  s.sessions[0]!.goaway(http2.constants.NGHTTP2_NO_ERROR);
+  await new Promise((r) => setTimeout(r, 100));
+  a.send('after goaway');
+  t.is((await next<[Buffer]>(a, 'message'))[0].toString(), 'after goaway');
+  const b = new WebSocket(s.url, { http2: true, ca: s.ca });
+  await openEcho(b, s.nextPeer());
+  t.is(s.connections.opened, 2);
+  a.close(1000);
+  t.is((await closed(a))[0], 1000);
+  b.terminate();
 });

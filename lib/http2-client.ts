@@ -205,7 +205,9 @@ export class Http2Request extends EventEmitter {
     if (!this.#pending) return;
     if (state === 'ready') return this.#send();
     const fallback = this.#hs.fallback;
-    if (!fallback) return this.#fail(new Error(`The server does not support WebSockets over HTTP/2 (${notReady(state)})`));
+    if (!fallback) {
+      return this.#fail(new Error(`The server does not support WebSockets over HTTP/2 (${notReady(state, this.session!)})`));
+    }
     this.#cancel();
     this.#ws._req = null;
     fallback();
@@ -254,6 +256,8 @@ export class Http2Request extends EventEmitter {
   }
 }
 
-function notReady(state: Readiness): string {
-  return state === 'http/1.1' ? 'ALPN selected http/1.1' : 'it did not enable SETTINGS_ENABLE_CONNECT_PROTOCOL';
+function notReady(state: Readiness, session: http2.ClientHttp2Session): string {
+  if (state === 'alpn') return `ALPN selected ${session.alpnProtocol || 'no protocol'}`;
+  if (state === 'preface') return 'it did not answer the HTTP/2 connection preface';
+  return 'it did not enable SETTINGS_ENABLE_CONNECT_PROTOCOL';
 }

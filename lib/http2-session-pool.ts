@@ -7,8 +7,12 @@ import * as http2 from 'node:http2';
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 
-/** What the server's first SETTINGS (and ALPN) say about extended CONNECT. */
-export type Readiness = 'ready' | 'http/1.1' | 'no-setting';
+/**
+ * What the server's first SETTINGS say about extended CONNECT: `'ready'`, `'no-setting'`, or it
+ * does not speak HTTP/2 at all (`'alpn'`: ALPN did not select h2; `'preface'`: an h2c server
+ * answered the connection preface with something else).
+ */
+export type Readiness = 'ready' | 'no-setting' | 'alpn' | 'preface';
 
 /** A session a WebSocket uses, and how to give it back. */
 export interface Lease {
@@ -137,15 +141,19 @@ function settle(session: http2.ClientHttp2Session): Promise<Readiness> {
       session.off('error', onError).off('close', onClose).off('connect', onConnect).off('remoteSettings', check);
       finish();
     };
-    const onError = (err: Error): void => done(() => reject(err));
+    const onError = (err: Error & { code?: string }): void => {
+      if (err.code === 'ERR_HTTP2_ERROR' && !session.encrypted) done(() => resolve('preface'));
+      else done(() => reject(err));
+    };
     const onClose = (): void => done(() => reject(new Error('The HTTP/2 session closed before the server sent its SETTINGS')));
     const check = (): void => done(() => resolve(session.remoteSettings.enableConnectProtocol ? 'ready' : 'no-setting'));
     const onConnect = (): void => {
-      if (session.encrypted && session.alpnProtocol !== 'h2') return done(() => resolve('http/1.1'));
+      if (session.encrypted && session.alpnProtocol !== 'h2') return done(() => resolve('alpn'));
       if (session.remoteSettings.enableConnectProtocol) return check();
       session.once('remoteSettings', check);
       try {
-        session.ping((err) => (err ? onError(err) : check()));
+        // A cancelled ping means the session is going away: its 'error'/'close' decides.
+        session.ping((err) => err || check());
       } catch (err) {
         onError(err as Error);
       }
