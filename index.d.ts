@@ -222,12 +222,12 @@ declare namespace WebSocket {
      * - `false` (default): the HTTP/1.1 upgrade, as in ws.
      * - `true`: HTTP/2 is required. The client opens (or reuses) an HTTP/2 session to the origin,
      *   waits for the server's SETTINGS and sends an extended CONNECT (`:protocol websocket`) only
-     *   when they enable `SETTINGS_ENABLE_CONNECT_PROTOCOL`. If they do not, or ALPN selects
-     *   `http/1.1`, the WebSocket emits `'error'` ("The server does not support WebSockets over
-     *   HTTP/2 …") then `'close'` with 1006.
-     * - `'auto'`: try HTTP/2 as with `true`; when ALPN selects `http/1.1` or the setting is
-     *   missing, do the normal HTTP/1.1 upgrade instead (a new connection; `handshakeTimeout`
-     *   restarts). Connection errors are not retried.
+     *   when they enable `SETTINGS_ENABLE_CONNECT_PROTOCOL`. If they do not, ALPN does not
+     *   select `h2`, or an h2c server does not answer the HTTP/2 preface, the WebSocket emits
+     *   `'error'` ("The server does not support WebSockets over HTTP/2 (…)") then `'close'` 1006.
+     * - `'auto'`: try HTTP/2 as with `true`; in those three cases do the normal HTTP/1.1 upgrade
+     *   instead (a new connection; `handshakeTimeout` restarts). Other connection errors (refused,
+     *   TLS verification) are reported, not retried.
      *
      * Sessions are pooled by origin and connection options (TLS options, `family`,
      * `localAddress`, `lookup`): WebSockets to one origin share one TCP connection, one stream
