@@ -175,10 +175,10 @@ impl WebSocketUpgrade {
     /// The subprotocol and permessage-deflate agreement, or a 400.
     fn negotiate(&self) -> Result<Agreed, Rejection> {
         let ours = &self.protocols;
-        let protocol = select_protocol(&self.request, |offered| {
+        let protocol = select_protocol(&self.request.fields, |offered| {
             ours.iter().find(|p| offered.contains(p)).cloned()
         })?;
-        let (deflate, extensions) = negotiate_deflate(&self.request, &self.config)?;
+        let (deflate, extensions) = negotiate_deflate(&self.request.fields, &self.config)?;
         Ok((protocol, deflate, extensions))
     }
 }
