@@ -27,7 +27,7 @@ use std::future::Future;
 
 use ::axum::body::Body;
 use ::axum::extract::FromRequestParts;
-use ::axum::http::{header, request::Parts, HeaderMap, StatusCode, Version};
+use ::axum::http::{header, request::Parts, StatusCode, Version};
 use ::axum::response::{IntoResponse, Response};
 use ferrows_core::deflate::Negotiated;
 use ferrows_core::handshake::{
@@ -38,6 +38,7 @@ use hyper_util::rt::TokioIo;
 
 use crate::config::Config;
 use crate::handshake::{negotiate_deflate, select_protocol};
+use crate::http_fields::merged_headers;
 use crate::stream::{Negotiation, WebSocketStream};
 
 /// The selected subprotocol, the permessage-deflate parameters and the
@@ -204,20 +205,4 @@ fn switching_protocols(
     builder
         .body(Body::empty())
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
-}
-
-/// Headers as Node presents them: lowercase names, repeated fields joined
-/// with `", "`, values decoded as Latin-1.
-fn merged_headers(headers: &HeaderMap) -> Vec<(String, String)> {
-    headers
-        .keys()
-        .map(|name| {
-            let values: Vec<String> = headers
-                .get_all(name)
-                .iter()
-                .map(|value| value.as_bytes().iter().map(|&b| char::from(b)).collect())
-                .collect();
-            (name.as_str().to_owned(), values.join(", "))
-        })
-        .collect()
 }

@@ -78,6 +78,10 @@ mod utf8_bytes;
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "http2")]
+pub mod h2;
+#[cfg(any(feature = "axum", feature = "http2"))]
+mod http_fields;
 #[cfg(feature = "tls")]
 pub mod tls;
 

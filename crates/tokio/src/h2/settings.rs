@@ -1,0 +1,103 @@
+//! [`Settings`]: the HTTP/2 connection's knobs, for both roles.
+
+use ::h2::{client, server};
+
+/// HTTP/2 connection settings for [`ServerConnection`](super::ServerConnection)
+/// and [`ClientConnection`](super::ClientConnection). Unset values keep h2's
+/// defaults (65,535-byte windows, no stream limit announced by a client,
+/// the data-frame budget of §2.1 of the spec: half the connection window,
+/// at least 25,600).
+///
+/// ```
+/// use ferrows::h2::Settings;
+/// let settings = Settings::new()
+///     .initial_window_size(16 * 1024)
+///     .max_concurrent_streams(256)
+///     .data_frame_budget(64 * 1024);
+/// # let _ = settings;
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    initial_window_size: Option<u32>,
+    initial_connection_window_size: Option<u32>,
+    max_concurrent_streams: Option<u32>,
+    data_frame_budget: Option<usize>,
+}
+
+impl Settings {
+    /// h2's defaults.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Each stream's receive window (`SETTINGS_INITIAL_WINDOW_SIZE`): how
+    /// many bytes a peer may send on one WebSocket before this side reads
+    /// them. Smaller means tighter backpressure per WebSocket.
+    #[must_use]
+    pub fn initial_window_size(mut self, bytes: u32) -> Self {
+        self.initial_window_size = Some(bytes);
+        self
+    }
+
+    /// The connection's receive window, shared by all its streams.
+    #[must_use]
+    pub fn initial_connection_window_size(mut self, bytes: u32) -> Self {
+        self.initial_connection_window_size = Some(bytes);
+        self
+    }
+
+    /// `SETTINGS_MAX_CONCURRENT_STREAMS`: how many WebSockets the peer may
+    /// open at once on this connection.
+    #[must_use]
+    pub fn max_concurrent_streams(mut self, streams: u32) -> Self {
+        self.max_concurrent_streams = Some(streams);
+        self
+    }
+
+    /// h2's budget for small received DATA frames, after which it closes the
+    /// connection with `ENHANCE_YOUR_CALM`. ferrows drains frames as they
+    /// arrive, so the default suffices unless the application stalls the
+    /// connection's task itself.
+    #[must_use]
+    pub fn data_frame_budget(mut self, budget: usize) -> Self {
+        self.data_frame_budget = Some(budget);
+        self
+    }
+
+    /// A server builder with these settings and `SETTINGS_ENABLE_CONNECT_PROTOCOL`.
+    pub(crate) fn server_builder(&self) -> server::Builder {
+        let mut builder = server::Builder::new();
+        builder.enable_connect_protocol();
+        if let Some(size) = self.initial_window_size {
+            builder.initial_window_size(size);
+        }
+        if let Some(size) = self.initial_connection_window_size {
+            builder.initial_connection_window_size(size);
+        }
+        if let Some(max) = self.max_concurrent_streams {
+            builder.max_concurrent_streams(max);
+        }
+        if let Some(budget) = self.data_frame_budget {
+            builder.data_frame_budget(budget);
+        }
+        builder
+    }
+
+    /// A client builder with these settings.
+    pub(crate) fn client_builder(&self) -> client::Builder {
+        let mut builder = client::Builder::new();
+        if let Some(size) = self.initial_window_size {
+            builder.initial_window_size(size);
+        }
+        if let Some(size) = self.initial_connection_window_size {
+            builder.initial_connection_window_size(size);
+        }
+        if let Some(max) = self.max_concurrent_streams {
+            builder.max_concurrent_streams(max);
+        }
+        if let Some(budget) = self.data_frame_budget {
+            builder.data_frame_budget(budget);
+        }
+        builder
+    }
+}
