@@ -151,6 +151,11 @@ async fn check_request_sees_path_and_authority_and_can_refuse() {
         .await
         .unwrap_err();
     assert_eq!(err.unexpected_status(), Some(403));
+    let ws = conn
+        .connect(format!("ws://{addr}/ok?x=1"), Config::default())
+        .await
+        .expect("a refusal leaves the connection usable");
+    close(ws).await;
 }
 
 #[tokio::test]

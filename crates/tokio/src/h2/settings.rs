@@ -2,11 +2,19 @@
 
 use ::h2::{client, server};
 
+/// The connection receive window used unless
+/// [`Settings::initial_connection_window_size`] says otherwise: 2 MiB.
+///
+/// Every stream's unread bytes count against the connection window too, so
+/// with h2's 64 KiB default one paused WebSocket would stall all the others;
+/// 2 MiB lets 32 of them stall before the rest feel it.
+pub const DEFAULT_CONNECTION_WINDOW: u32 = 2 * 1024 * 1024;
+
 /// HTTP/2 connection settings for [`ServerConnection`](super::ServerConnection)
 /// and [`ClientConnection`](super::ClientConnection). Unset values keep h2's
-/// defaults (65,535-byte windows, no stream limit announced by a client,
-/// the data-frame budget of §2.1 of the spec: half the connection window,
-/// at least 25,600).
+/// defaults (65,535-byte stream windows, no stream limit announced by a
+/// client, a data-frame budget of half the connection window), except the
+/// connection window: [`DEFAULT_CONNECTION_WINDOW`].
 ///
 /// ```
 /// use ferrows::h2::Settings;
@@ -64,6 +72,11 @@ impl Settings {
         self
     }
 
+    fn connection_window(&self) -> u32 {
+        self.initial_connection_window_size
+            .unwrap_or(DEFAULT_CONNECTION_WINDOW)
+    }
+
     /// A server builder with these settings and `SETTINGS_ENABLE_CONNECT_PROTOCOL`.
     pub(crate) fn server_builder(&self) -> server::Builder {
         let mut builder = server::Builder::new();
@@ -71,9 +84,7 @@ impl Settings {
         if let Some(size) = self.initial_window_size {
             builder.initial_window_size(size);
         }
-        if let Some(size) = self.initial_connection_window_size {
-            builder.initial_connection_window_size(size);
-        }
+        builder.initial_connection_window_size(self.connection_window());
         if let Some(max) = self.max_concurrent_streams {
             builder.max_concurrent_streams(max);
         }
@@ -89,9 +100,7 @@ impl Settings {
         if let Some(size) = self.initial_window_size {
             builder.initial_window_size(size);
         }
-        if let Some(size) = self.initial_connection_window_size {
-            builder.initial_connection_window_size(size);
-        }
+        builder.initial_connection_window_size(self.connection_window());
         if let Some(max) = self.max_concurrent_streams {
             builder.max_concurrent_streams(max);
         }
