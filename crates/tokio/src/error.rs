@@ -65,6 +65,10 @@ enum Handshake {
     /// The transport ended in the middle of the handshake.
     Eof,
     /// The HTTP/2 server did not enable extended CONNECT (RFC 8441 §3).
+    #[cfg_attr(
+        not(feature = "http2"),
+        expect(dead_code, reason = "only the HTTP/2 client builds it")
+    )]
     NoExtendedConnect,
 }
 

@@ -2,7 +2,9 @@
 //! the core's header lists, so `check_connect`, `check_connect_response` and
 //! `check_upgrade` read them like a parsed HTTP/1.1 head.
 
-use http::{HeaderMap, Method, Uri};
+use http::HeaderMap;
+#[cfg(feature = "http2")]
+use http::{Method, Uri};
 
 /// `(lowercase name, value)` pairs, pseudo-headers first when present.
 pub(crate) type Fields = Vec<(String, String)>;
@@ -29,6 +31,7 @@ pub(crate) fn merged_headers(headers: &HeaderMap) -> Fields {
 ///
 /// h2 and hyper rebuild `:scheme`, `:path` and `:authority` into the URI;
 /// a plain CONNECT has only an authority, so its `:path` stays absent.
+#[cfg(feature = "http2")]
 pub(crate) fn request_fields(
     method: &Method,
     protocol: Option<&str>,
@@ -66,6 +69,7 @@ mod tests {
         assert_eq!(fields.get("x-b"), Some("café"));
     }
 
+    #[cfg(feature = "http2")]
     #[test]
     fn extended_connect_has_every_pseudo_header() {
         let uri: Uri = "https://example.com/chat?x=1".parse().unwrap();
@@ -76,6 +80,7 @@ mod tests {
         assert_eq!(fields.get(":authority"), Some("example.com"));
     }
 
+    #[cfg(feature = "http2")]
     #[test]
     fn plain_connect_has_no_path_or_scheme() {
         let uri: Uri = "example.com:443".parse().unwrap();
