@@ -135,11 +135,15 @@ async fn clean_close_ends_without_error_on_both_sides() {
 
 #[tokio::test]
 async fn paused_reader_under_a_flood_of_tiny_messages_keeps_the_connection() {
-    const FLOOD: usize = 6000;
+    // 10 streams x 7,000 one-byte messages: 70,000 DATA frames of 7 bytes,
+    // each costing h2's small-frame budget 249: about 17 MB, over the 16 MiB
+    // default budget if they sat unread, yet within every window.
+    const FLOOD: usize = 7000;
+    const PAUSED: usize = 10;
     let (addr, mut ends) = reporting_server(|mut ws| async move {
         let first = ws.next().await.unwrap().unwrap();
         if first == Message::text("pause") {
-            sleep(Duration::from_millis(1500)).await;
+            sleep(Duration::from_millis(2500)).await;
             for i in 0..FLOOD {
                 assert_eq!(
                     ws.next().await.unwrap().unwrap(),
@@ -155,21 +159,25 @@ async fn paused_reader_under_a_flood_of_tiny_messages_keeps_the_connection() {
     })
     .await;
     let conn = client(addr, &Settings::default()).await;
-    let mut paused = conn
-        .connect(format!("ws://{addr}/"), Config::default())
-        .await
-        .unwrap();
+    let mut paused = Vec::new();
+    for _ in 0..PAUSED {
+        let url = format!("ws://{addr}/");
+        paused.push(conn.connect(url, Config::default()).await.unwrap());
+    }
     let mut other = conn
         .connect(format!("ws://{addr}/"), Config::default())
         .await
         .unwrap();
     other.send(Message::text("echo")).await.unwrap();
-    paused.send(Message::text("pause")).await.unwrap();
+    for ws in &mut paused {
+        ws.send(Message::text("pause")).await.unwrap();
+    }
     for i in 0..FLOOD {
-        paused
-            .send(Message::binary(vec![(i % 256) as u8]))
-            .await
-            .unwrap();
+        for ws in &mut paused {
+            ws.send(Message::binary(vec![(i % 256) as u8]))
+                .await
+                .unwrap();
+        }
     }
     // Thousands of one-frame DATA frames sit unread by the paused WebSocket;
     // the other stream on the connection must still work.
@@ -190,8 +198,10 @@ async fn paused_reader_under_a_flood_of_tiny_messages_keeps_the_connection() {
             .unwrap(),
         Message::text("alive")
     );
-    close(paused).await;
-    assert_eq!(timeout(LIMIT, ends.recv()).await.unwrap(), Some(None));
+    for ws in paused {
+        close(ws).await;
+        assert_eq!(timeout(LIMIT, ends.recv()).await.unwrap(), Some(None));
+    }
 }
 
 #[tokio::test]

@@ -65,4 +65,4 @@ mod settings;
 pub use client::{connect, ClientConnection};
 pub use io::H2Stream;
 pub use server::{accept, accept_with, H2WebSocket, ServerConnection};
-pub use settings::{Settings, DEFAULT_CONNECTION_WINDOW};
+pub use settings::{Settings, DEFAULT_CONNECTION_WINDOW, DEFAULT_DATA_FRAME_BUDGET};

@@ -269,3 +269,77 @@ fn refuse(mut respond: SendResponse<Bytes>, rejection: Rejection) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refusal(fields: &[(&str, &str)]) -> Refusal {
+        match check_connect(fields) {
+            Ok(_) => panic!("accepted"),
+            Err(refusal) => Refusal::from(refusal),
+        }
+    }
+
+    const BASE: [(&str, &str); 5] = [
+        (":method", "CONNECT"),
+        (":protocol", "websocket"),
+        (":scheme", "http"),
+        (":authority", "a"),
+        ("sec-websocket-version", "13"),
+    ];
+
+    #[test]
+    fn missing_path_is_reset() {
+        assert!(matches!(refusal(&BASE), Refusal::Reset));
+    }
+
+    #[test]
+    fn connection_header_is_reset() {
+        let mut fields = BASE.to_vec();
+        fields.extend([(":path", "/"), ("connection", "upgrade")]);
+        assert!(matches!(refusal(&fields), Refusal::Reset));
+    }
+
+    #[test]
+    fn bad_version_is_answered_with_the_version_header() {
+        let mut fields = BASE.to_vec();
+        fields[4].1 = "8";
+        fields.push((":path", "/"));
+        let Refusal::Respond(rejection) = refusal(&fields) else {
+            panic!("expected a response")
+        };
+        assert_eq!(rejection.status, 400);
+        assert_eq!(
+            rejection.headers,
+            [("sec-websocket-version".to_owned(), "13".to_owned())]
+        );
+    }
+
+    #[test]
+    fn request_head_carries_path_and_authority() {
+        let mut fields: Fields = BASE
+            .iter()
+            .map(|(n, v)| ((*n).into(), (*v).into()))
+            .collect();
+        fields.push((":path".into(), "/chat?x=1".into()));
+        let connect = check_connect(&fields).unwrap();
+        let head = request_head(&connect, fields);
+        assert_eq!(
+            (head.method.as_str(), head.target.as_str()),
+            ("CONNECT", "/chat?x=1")
+        );
+        assert_eq!(head.header("host"), Some("a"));
+    }
+
+    #[test]
+    fn success_carries_the_agreement_and_no_body() {
+        let mut agreement = Agreement::default();
+        agreement.negotiation.protocol = Some("chat".into());
+        agreement.extensions = Some("permessage-deflate".into());
+        let response = success(&agreement);
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["sec-websocket-protocol"], "chat");
+        assert!(response.headers().get("content-length").is_none());
+    }
+}

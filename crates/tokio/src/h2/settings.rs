@@ -10,11 +10,22 @@ use ::h2::{client, server};
 /// 2 MiB lets 32 of them stall before the rest feel it.
 pub const DEFAULT_CONNECTION_WINDOW: u32 = 2 * 1024 * 1024;
 
+/// h2's small-DATA-frame budget used unless [`Settings::data_frame_budget`]
+/// says otherwise: 16 MiB.
+///
+/// ferrows drains every stream as frames arrive, but h2 may process a whole
+/// burst of frames in one poll of the connection before the stream's reader
+/// task runs; a peer filling a 64 KiB window with one-byte frames costs
+/// about 255 × 65,535 ≈ 16 MiB. h2's default (half the connection window)
+/// let a burst of a few thousand tiny WebSocket messages close the whole
+/// connection with `ENHANCE_YOUR_CALM`.
+pub const DEFAULT_DATA_FRAME_BUDGET: usize = 16 * 1024 * 1024;
+
 /// HTTP/2 connection settings for [`ServerConnection`](super::ServerConnection)
 /// and [`ClientConnection`](super::ClientConnection). Unset values keep h2's
 /// defaults (65,535-byte stream windows, no stream limit announced by a
-/// client, a data-frame budget of half the connection window), except the
-/// connection window: [`DEFAULT_CONNECTION_WINDOW`].
+/// client), except the connection window ([`DEFAULT_CONNECTION_WINDOW`])
+/// and the data-frame budget ([`DEFAULT_DATA_FRAME_BUDGET`]).
 ///
 /// ```
 /// use ferrows::h2::Settings;
@@ -63,9 +74,10 @@ impl Settings {
     }
 
     /// h2's budget for small received DATA frames, after which it closes the
-    /// connection with `ENHANCE_YOUR_CALM`. ferrows drains frames as they
-    /// arrive, so the default suffices unless the application stalls the
-    /// connection's task itself.
+    /// connection with `ENHANCE_YOUR_CALM` (default
+    /// [`DEFAULT_DATA_FRAME_BUDGET`]). It only has to cover the frames h2
+    /// buffers between two runs of a stream's reader task: ferrows drains
+    /// frames as they arrive.
     #[must_use]
     pub fn data_frame_budget(mut self, budget: usize) -> Self {
         self.data_frame_budget = Some(budget);
@@ -88,9 +100,7 @@ impl Settings {
         if let Some(max) = self.max_concurrent_streams {
             builder.max_concurrent_streams(max);
         }
-        if let Some(budget) = self.data_frame_budget {
-            builder.data_frame_budget(budget);
-        }
+        builder.data_frame_budget(self.data_frame_budget.unwrap_or(DEFAULT_DATA_FRAME_BUDGET));
         builder
     }
 
@@ -104,9 +114,7 @@ impl Settings {
         if let Some(max) = self.max_concurrent_streams {
             builder.max_concurrent_streams(max);
         }
-        if let Some(budget) = self.data_frame_budget {
-            builder.data_frame_budget(budget);
-        }
+        builder.data_frame_budget(self.data_frame_budget.unwrap_or(DEFAULT_DATA_FRAME_BUDGET));
         builder
     }
 }
