@@ -103,10 +103,9 @@ export function echoes(s: Snippet): boolean {
 
 /** Fixed ports become 0 (listeners) or `port` (local URLs the snippet dials). */
 export function rewritePorts(code: string, port: number): string {
-  return code
-    .replace(/\bport\s*:\s*\d+/g, 'port: 0')
-    .replace(/\.listen\(\s*\d+/g, '.listen(0')
-    .replace(LOCAL_URL, (_m, scheme: string) => `${scheme}://127.0.0.1:${port}`);
+  const listening = code.replace(/\bport\s*:\s*\d+/g, 'port: 0').replace(/\.listen\(\s*\d+/g, '.listen(0');
+  // Port 0: no server stands in (a script starts its own), so its URLs are left as written.
+  return port === 0 ? listening : listening.replace(LOCAL_URL, (_m, scheme: string) => `${scheme}://127.0.0.1:${port}`);
 }
 
 /**
