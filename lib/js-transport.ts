@@ -26,6 +26,15 @@ export class JsTransport implements Transport {
   readonly #engine: Engine;
   readonly #sink: TransportSink;
   #closed = false;
+  /**
+   * Non-null while the events of one read are delivered: what handlers send then stays in the
+   * engine and leaves in one write after the last event (an echo of 16 messages read together is
+   * one write, and over HTTP/2 one DATA frame, not 16); these are the callbacks of those sends.
+   */
+  #batch: WriteCallback[] | null = null;
+  /** The engine's output position after the last queued frame, and the bytes taken from it. */
+  #queued = 0;
+  #taken = 0;
 
   constructor(socket: Stream, sink: TransportSink, isServer: boolean, options: ConnOptions, head: Buffer) {
     this.socket = socket;
@@ -46,16 +55,21 @@ export class JsTransport implements Transport {
     let count = engine.receive(chunk, Date.now());
     let slab: Buffer | undefined;
     let start = 0;
-    while (count > 0) {
-      for (let i = 0, at = 0; i < count; i++, at += RECORD) {
-        if (table[at + 1]! <= Kind.Error && (table[at + 3]! > 0 || table[at + 4]! > 0)) slab ??= engine.slab();
-        this.#deliver(table[at + 1]!, table[at + 2]!, table[at + 3]!, table[at + 4]!, slab);
+    const batch: WriteCallback[] = (this.#batch = []);
+    try {
+      while (count > 0) {
+        for (let i = 0, at = 0; i < count; i++, at += RECORD) {
+          if (table[at + 1]! <= Kind.Error && (table[at + 3]! > 0 || table[at + 4]! > 0)) slab ??= engine.slab();
+          this.#deliver(table[at + 1]!, table[at + 2]!, table[at + 3]!, table[at + 4]!, slab);
+        }
+        start += count;
+        count = count === TABLE_RECORDS ? engine.nextRecords(start) : 0;
       }
-      start += count;
-      count = count === TABLE_RECORDS ? engine.nextRecords(start) : 0;
+    } finally {
+      this.#batch = null;
+      engine.commit(Date.now());
+      this.#flush(batch.length === 0 ? undefined : batch.length === 1 ? batch[0] : (err) => runAll(batch, err));
     }
-    engine.commit(Date.now());
-    this.#flush(undefined);
     if (engine.aborted) this.destroy();
     else if (engine.shouldShutdown) this.socket.end();
   };
@@ -102,9 +116,22 @@ export class JsTransport implements Transport {
 
   /** Writes everything the engine queued; `cb` fires when those bytes are flushed. */
   #flush(cb: WriteCallback | undefined): void {
+    if (this.#batch !== null) {
+      if (cb) this.#batch.push(cb);
+      return;
+    }
     const out = this.#engine.takeOutput();
-    if (out) this.socket.write(out, cb);
-    else if (cb) process.nextTick(cb);
+    if (out) {
+      this.#taken += out.length;
+      this.socket.write(out, cb);
+    } else if (cb) process.nextTick(cb);
+  }
+
+  /** Records where a queued frame ends; false when the engine refused it (closing). */
+  #queuedTo(end: number): boolean {
+    if (end < 0) return false;
+    this.#queued = end;
+    return true;
   }
 
   #fail(cb: WriteCallback | undefined): void {
@@ -113,23 +140,23 @@ export class JsTransport implements Transport {
 
   send(data: Buffer | string, flags: number, maskKey: number | undefined, cb: WriteCallback | undefined): void {
     const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-    if (this.#engine.send(bytes, flags, maskKey) < 0) return this.#fail(cb);
+    if (!this.#queuedTo(this.#engine.send(bytes, flags, maskKey))) return this.#fail(cb);
     this.#flush(cb);
   }
 
   ping(data: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback | undefined): void {
-    if (this.#engine.control(false, data, sendFlags(false, true, false, mask, false), maskKey) < 0) return this.#fail(cb);
+    if (!this.#queuedTo(this.#engine.control(false, data, sendFlags(false, true, false, mask, false), maskKey))) return this.#fail(cb);
     this.#flush(cb);
   }
 
   pong(data: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback | undefined): void {
-    if (this.#engine.control(true, data, sendFlags(false, true, false, mask, false), maskKey) < 0) return this.#fail(cb);
+    if (!this.#queuedTo(this.#engine.control(true, data, sendFlags(false, true, false, mask, false), maskKey))) return this.#fail(cb);
     this.#flush(cb);
   }
 
   close(code: number | undefined, reason: Buffer, mask: boolean | undefined, maskKey: number | undefined, cb: WriteCallback): void {
     const flags = sendFlags(false, true, false, mask, false);
-    if (this.#engine.close(code ?? -1, reason, Date.now(), flags, maskKey) < 0) return this.#fail(cb);
+    if (!this.#queuedTo(this.#engine.close(code ?? -1, reason, Date.now(), flags, maskKey))) return this.#fail(cb);
     this.#flush(cb);
   }
 
@@ -151,6 +178,12 @@ export class JsTransport implements Transport {
   }
 
   bufferedAmount(): number {
-    return this.socket.writableLength;
+    const held = this.#batch === null ? 0 : Math.max(0, this.#queued - this.#taken);
+    return this.socket.writableLength + held;
   }
+}
+
+/** Completes the callbacks of the sends that left in one write. */
+function runAll(callbacks: WriteCallback[], err?: Error | null): void {
+  for (const cb of callbacks) cb(err);
 }
