@@ -1,5 +1,7 @@
 // Reduces the samples to one figure per scenario × server: the median of the successful
-// samples, their spread (min–max), and ratios to uWebSockets.js and to the native limit.
+// samples, their spread (min–max), and ratios to uWebSockets.js and to the native limit (HTTP/2
+// scenarios: to Node's bare http2 echo, the ceiling, and to ferrows' HTTP/1.1 server).
+import { H1_REFERENCE, H2_CEILING, SCENARIOS } from './config.mjs';
 
 export function median(values) {
   const v = [...values].sort((a, b) => a - b);
@@ -40,7 +42,10 @@ function cell(samples) {
   return c;
 }
 
-/** scenario → server → cell, with `vs_uws` and `vs_limit` ratios of the medians. */
+/**
+ * scenario → server → cell, with `vs_uws` and `vs_limit` ratios of the medians, and for the
+ * HTTP/2 scenarios `vs_ceiling` and `vs_h1`.
+ */
 export function summarize(samples, scenarios, servers) {
   const out = {};
   for (const sc of scenarios) {
@@ -51,8 +56,15 @@ export function summarize(samples, scenarios, servers) {
     }
     const uws = out[sc].uws?.median;
     const limit = out[sc].limit?.median;
+    const ceiling = out[sc][H2_CEILING]?.median;
+    const h1 = out[sc][H1_REFERENCE]?.median;
     for (const c of Object.values(out[sc])) {
       if (!Number.isFinite(c.median)) continue;
+      if (SCENARIOS[sc]?.h2) {
+        if (Number.isFinite(ceiling)) c.vs_ceiling = c.median / ceiling;
+        if (Number.isFinite(h1)) c.vs_h1 = c.median / h1;
+        continue;
+      }
       if (Number.isFinite(uws)) c.vs_uws = c.median / uws;
       if (Number.isFinite(limit)) c.vs_limit = c.median / limit;
     }
