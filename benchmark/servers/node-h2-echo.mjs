@@ -15,7 +15,7 @@ const server = http2.createServer({
 });
 server.on('session', (session) => {
   session.on('error', () => {});
-  session.on('connect', () => session.setLocalWindowSize(CONNECTION_WINDOW));
+  session.setLocalWindowSize(CONNECTION_WINDOW);
 });
 server.on('stream', (stream) => {
   stream.on('error', () => {});

@@ -24,12 +24,13 @@ async fn cycle(run: &Rc<Run>) -> Result<(), String> {
     let mut stream = Stream::new(run, halves);
     stream.pump(run, 1).await?;
     stream.close(run).await?;
-    timeout(Duration::from_secs(10), conn)
+    let clean = timeout(Duration::from_secs(10), conn)
         .await
         .map_err(|_| "the HTTP/2 connection did not close in 10 s")?
         .map_err(|e| format!("connection task: {e}"))?;
     if run.measuring.get() {
         run.count.set(run.count.get() + 1);
+        run.unclean.set(run.unclean.get() + u64::from(!clean));
         run.hist
             .borrow_mut()
             .saturating_record(t_open.saturating_sub(t0).max(1));
@@ -37,7 +38,8 @@ async fn cycle(run: &Rc<Run>) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs connect mode.
+/// Runs connect mode. A connection that ends with an error after its stream closed counts as
+/// an unclean close; any error before that fails the run.
 pub async fn run(run: Rc<Run>) -> Result<Obj, String> {
     let cfg = run.cfg.clone();
     // A cycle closes its own connection: its end is expected.
@@ -86,5 +88,5 @@ pub async fn run(run: Rc<Run>) -> Result<Obj, String> {
         .num("conn_per_s", run.count.get() as f64 / window)
         .obj("handshake_us", latency_json(&run.hist.borrow()))
         .num("client_cpu", (cpu1 - cpu0).as_secs_f64() / window)
-        .int("unclean_closes", 0))
+        .int("unclean_closes", run.unclean.get()))
 }

@@ -51,6 +51,8 @@ pub struct Run {
     pub opened: Cell<usize>,
     /// Pings the server sent.
     pub pings: Cell<u64>,
+    /// Streams or connections that did not close cleanly.
+    pub unclean: Cell<u64>,
     /// Round-trip times (connect mode: setup times) in the window, ns.
     pub hist: RefCell<Histogram<u64>>,
     error: RefCell<Option<String>>,
@@ -74,6 +76,7 @@ impl Run {
             inflight: Cell::new(0),
             opened: Cell::new(0),
             pings: Cell::new(0),
+            unclean: Cell::new(0),
             hist: RefCell::new(stats::histogram()?),
             error: RefCell::new(None),
             next_source: Cell::new(0),
@@ -135,8 +138,10 @@ fn h2e(what: &'static str) -> impl Fn(h2::Error) -> String {
 }
 
 /// Opens an h2c connection (prior knowledge) and waits for the server's SETTINGS, which must
-/// enable extended CONNECT. Returns the request handle and the task driving the connection.
-pub async fn connect(run: &Rc<Run>) -> Result<(SendRequest<Bytes>, JoinHandle<()>), String> {
+/// enable extended CONNECT. Returns the request handle and the task driving the connection,
+/// which ends with whether the connection closed cleanly (an error before `closing` fails the
+/// run; after it, the caller counts an unclean close).
+pub async fn connect(run: &Rc<Run>) -> Result<(SendRequest<Bytes>, JoinHandle<bool>), String> {
     let cfg = &run.cfg;
     let i = run.next_source.get();
     run.next_source.set(i.wrapping_add(1));
@@ -164,11 +169,11 @@ pub async fn connect(run: &Rc<Run>) -> Result<(SendRequest<Bytes>, JoinHandle<()
     let mut pings = conn.ping_pong().ok_or("no ping handle")?;
     let r = Rc::clone(run);
     let task = tokio::task::spawn_local(async move {
-        if let Err(e) = conn.await {
-            if !r.closing.get() {
-                r.fail(format!("HTTP/2 connection failed: {e}"));
-            }
+        let Err(e) = conn.await else { return true };
+        if !r.closing.get() {
+            r.fail(format!("HTTP/2 connection failed: {e}"));
         }
+        false
     });
     // The server's SETTINGS is the first frame it sends, so once our PING is answered its
     // SETTINGS has been processed.
