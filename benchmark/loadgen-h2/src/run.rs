@@ -3,6 +3,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::net::{Ipv4Addr, SocketAddr};
+use std::os::fd::AsRawFd as _;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -15,6 +16,7 @@ use http::{Method, Request, StatusCode};
 use tokio::net::TcpSocket;
 use tokio::task::JoinHandle;
 
+use ferrows_loadgen::os;
 use ferrows_loadgen::payload::Pattern;
 use ferrows_loadgen::stats;
 
@@ -148,6 +150,7 @@ pub async fn connect(run: &Rc<Run>) -> Result<(SendRequest<Bytes>, JoinHandle<bo
     let src = cfg.sources[i % cfg.sources.len()];
     let sock = TcpSocket::new_v4().map_err(|e| format!("socket: {e}"))?;
     if src != Ipv4Addr::LOCALHOST || cfg.sources.len() > 1 {
+        os::bind_address_no_port(sock.as_raw_fd()).map_err(|e| format!("setsockopt: {e}"))?;
         sock.bind(SocketAddr::from((src, 0)))
             .map_err(|e| format!("bind {src}: {e}"))?;
     }

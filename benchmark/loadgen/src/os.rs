@@ -1,6 +1,36 @@
-//! The two OS services every generator needs: this process's CPU time, and random bytes.
+//! The OS services both generators need: this process's CPU time, random bytes, and deferred
+//! ephemeral-port choice for sockets bound to a source address.
 
+use std::io;
+use std::os::fd::RawFd;
 use std::time::Duration;
+
+/// `IP_BIND_ADDRESS_NO_PORT` (linux/in.h).
+const IP_BIND_ADDRESS_NO_PORT: libc::c_int = 24;
+
+/// Sets `IP_BIND_ADDRESS_NO_PORT` on socket `fd`: a later `bind` to port 0 defers the ephemeral
+/// port choice to `connect`, which picks it for the full 4-tuple, so many sources × many
+/// connections never run out of ports.
+pub fn bind_address_no_port(fd: RawFd) -> io::Result<()> {
+    let value: libc::c_int = 1;
+    let len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `value` outlives the call and `len` is its exact size; an invalid `fd` is an error
+    // return, not undefined behaviour.
+    let ret = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::IPPROTO_IP,
+            IP_BIND_ADDRESS_NO_PORT,
+            (&raw const value).cast(),
+            len,
+        )
+    };
+    if ret == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
 
 /// User + system CPU time of this process so far.
 pub fn cpu_time() -> Duration {
