@@ -1,12 +1,14 @@
 // ferrows over HTTP/2 (RFC 8441): the ws-compatible WebSocketServer attached to Node's h2c
 // server, with the ws echo idiom unchanged. ferrows answers the extended CONNECT streams and
-// turns on SETTINGS_ENABLE_CONNECT_PROTOCOL itself; the generator checks that it did.
+// turns on SETTINGS_ENABLE_CONNECT_PROTOCOL itself; the generator checks that it did. The http2
+// server gets the same windows and stream limit as the bare echo (common.mjs).
 import http2 from 'node:http2';
 import { WebSocketServer } from '../../wrapper.mjs';
-import { MAX_PAYLOAD, options, ready } from './common.mjs';
+import { H2_SETTINGS, MAX_PAYLOAD, options, raiseConnectionWindow, ready } from './common.mjs';
 
 const { port, deflate } = options();
-const server = http2.createServer();
+const server = http2.createServer({ settings: H2_SETTINGS });
+raiseConnectionWindow(server);
 const wss = new WebSocketServer({
   server,
   maxPayload: MAX_PAYLOAD,

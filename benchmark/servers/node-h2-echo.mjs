@@ -4,19 +4,11 @@
 // `--raw` (the same payload bytes per message as the WebSocket scenarios, without frame headers
 // or masking), so this is what Node's http2 stack alone costs per message.
 import http2 from 'node:http2';
-import { options, ready } from './common.mjs';
+import { H2_SETTINGS, options, raiseConnectionWindow, ready } from './common.mjs';
 
 const { port } = options();
-// Receive windows as generous as the generator's, so flow control never limits the ceiling.
-const STREAM_WINDOW = 1 << 20;
-const CONNECTION_WINDOW = 16 << 20;
-const server = http2.createServer({
-  settings: { enableConnectProtocol: true, initialWindowSize: STREAM_WINDOW, maxConcurrentStreams: 100000 },
-});
-server.on('session', (session) => {
-  session.on('error', () => {});
-  session.setLocalWindowSize(CONNECTION_WINDOW);
-});
+const server = http2.createServer({ settings: { ...H2_SETTINGS, enableConnectProtocol: true } });
+raiseConnectionWindow(server);
 server.on('stream', (stream) => {
   stream.on('error', () => {});
   stream.respond({ ':status': 200 });
