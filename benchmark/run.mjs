@@ -35,6 +35,7 @@ async function runChecks(opts) {
   const checks = {};
   for (const sv of opts.servers) {
     const kinds = [...new Set(opts.scenarios.filter((sc) => eligible(sc, [sv]).length).map((sc) => checkKind(sc, sv)))];
+    if (!kinds.length) continue; // no selected scenario runs on this server
     checks[sv] = await echoChecks(sv, kinds);
     const bad = Object.entries(checks[sv]).filter(([, e]) => e !== null);
     log(`check ${sv}: ${bad.length ? bad.map(([k, e]) => `${k} FAILED (${e})`).join('; ') : `ok (${kinds.join(', ')})`}`);

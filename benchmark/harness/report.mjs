@@ -184,8 +184,8 @@ function checks(r) {
   const kinds = ['text', 'binary', 'deflate'];
   if (Object.values(r.checks).some((c) => 'h2' in c)) kinds.push('h2');
   const lines = [`| Server | ${kinds.join(' | ')} |`, `|---|${kinds.map(() => '---').join('|')}|`];
-  for (const sv of r.options.servers) {
-    const c = r.checks[sv] ?? {};
+  for (const sv of r.options.servers.filter((s) => s in r.checks)) {
+    const c = r.checks[sv];
     const cells = kinds.map((k) => (!(k in c) ? 'n/a' : c[k] === null ? 'ok' : `**failed**: ${c[k].slice(0, 200).replace(/\|/g, '\\|')}`));
     lines.push(`| ${SERVERS[sv].label} | ${cells.join(' | ')} |`);
   }
