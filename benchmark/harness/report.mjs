@@ -120,7 +120,7 @@ function h2detail(r, sc) {
   const echo = s.metric === 'msg_per_s';
   const head = ['Server', `Median ${s.unit}`, 'Spread (min – max)', '× ceiling', '× ferrows HTTP/1.1'];
   if (echo) head.push('p50 µs', 'p99 µs', 'p99.9 µs');
-  head.push('Server CPU', 'Loadgen CPU', 'Other load CPU0 / CPU1', 'Samples', 'Notes');
+  head.push(`Server CPU µs per ${echo ? 'message' : 'cycle'}`, 'Server CPU', 'Loadgen CPU', 'Other load CPU0 / CPU1', 'Samples', 'Notes');
   const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const sv of r.options.servers) {
     const c = r.summary[sc][sv];
@@ -128,7 +128,7 @@ function h2detail(r, sc) {
     const label = sv === H1_REFERENCE ? `${SERVERS[sv].label}, HTTP/1.1 (reference)` : SERVERS[sv].label;
     const row = [label, value(sc, c.median), spread(sc, c), ratio(c.vs_ceiling), ratio(c.vs_h1)];
     if (echo) row.push(...['p50', 'p99', 'p999'].map((q) => us(c.latency_us?.[q].median)));
-    row.push(pct(c.server_cpu), pct(c.client_cpu), `${pct(c.others_cpu0)} / ${pct(c.others_cpu1)}`);
+    row.push(us(c.server_us_per_op), pct(c.server_cpu), pct(c.client_cpu), `${pct(c.others_cpu0)} / ${pct(c.others_cpu1)}`);
     row.push(`${c.ok}/${c.samples}`, status(c));
     lines.push(`| ${row.join(' | ')} |`);
   }
@@ -170,7 +170,9 @@ No other Node library offers WebSockets over HTTP/2 (RFC 8441), so the reference
   has no echo).
 
 Both HTTP/2 rows are driven by \`ferrows-loadgen-h2\` (h2 crate, one thread, every echo verified), the HTTP/1.1
-row by \`ferrows-loadgen\`. Goals: ≥ 0.9× the ceiling, and ≥ 0.5× ferrows' HTTP/1.1 figure at 64 B.
+row by \`ferrows-loadgen\`. Goals: ≥ 0.9× the ceiling, and ≥ 0.5× ferrows' HTTP/1.1 figure at 64 B. The details
+give each server's CPU time per message (per cycle for the setup rate), which stays meaningful when other load on the
+machine depresses the rates.
 
 | Scenario | ferrows over HTTP/2 | Node http2 bare echo (ceiling) | ferrows HTTP/1.1 | ferrows HTTP/2 ÷ ceiling | ferrows HTTP/2 ÷ HTTP/1.1 |
 |---|---:|---:|---:|---|---|

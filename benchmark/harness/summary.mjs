@@ -28,6 +28,8 @@ function cell(samples) {
   c.client_cpu = median(ok.map((s) => s.result.client_cpu).filter(Number.isFinite));
   c.others_cpu0 = median(ok.map((s) => s.others_cpu0).filter(Number.isFinite));
   c.others_cpu1 = median(ok.map((s) => s.others_cpu1).filter(Number.isFinite));
+  // Server CPU time per message (or cycle), µs: steadier than the rate on a contended machine.
+  c.server_us_per_op = median(ok.map((s) => (s.server_cpu / s.value) * 1e6).filter(Number.isFinite));
   if (ok[0].result.latency_us) {
     c.latency_us = {};
     for (const q of ['p50', 'p99', 'p999']) c.latency_us[q] = stats(ok.map((s) => s.result.latency_us[q]));
