@@ -9,7 +9,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { writeChart } from './harness/chart.mjs';
-import { BENCH_DIR, parseOptions, SCENARIOS, SERVERS } from './harness/config.mjs';
+import { BENCH_DIR, checkKind, eligible, parseOptions, SCENARIOS } from './harness/config.mjs';
 import { writeReport } from './harness/report.mjs';
 import { echoChecks, sample } from './harness/sample.mjs';
 import { build, installPeers, machine } from './harness/setup.mjs';
@@ -17,10 +17,6 @@ import { summarize } from './harness/summary.mjs';
 
 const log = (msg) => process.stderr.write(`${msg}\n`);
 const fmt = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : String(n));
-
-function eligible(sc, servers) {
-  return servers.filter((sv) => !(SCENARIOS[sc].deflate && SERVERS[sv].deflate === false));
-}
 
 /** Round-robin plan: every round runs every scenario on every server, rotating server order. */
 function plan(opts) {
@@ -38,7 +34,8 @@ function plan(opts) {
 async function runChecks(opts) {
   const checks = {};
   for (const sv of opts.servers) {
-    const kinds = [...new Set(opts.scenarios.filter((sc) => eligible(sc, [sv]).length).map((sc) => SCENARIOS[sc].check))];
+    const kinds = [...new Set(opts.scenarios.filter((sc) => eligible(sc, [sv]).length).map((sc) => checkKind(sc, sv)))];
+    if (!kinds.length) continue; // no selected scenario runs on this server
     checks[sv] = await echoChecks(sv, kinds);
     const bad = Object.entries(checks[sv]).filter(([, e]) => e !== null);
     log(`check ${sv}: ${bad.length ? bad.map(([k, e]) => `${k} FAILED (${e})`).join('; ') : `ok (${kinds.join(', ')})`}`);
@@ -85,7 +82,7 @@ async function main() {
   const file = `${BENCH_DIR}results/${results.started.replace(/[:.]/g, '-')}.json`;
   const steps = plan(opts);
   for (const [i, { round, scenario, server }] of steps.entries()) {
-    const failedCheck = results.checks[server][SCENARIOS[scenario].check];
+    const failedCheck = results.checks[server][checkKind(scenario, server)];
     let s;
     if (failedCheck) {
       if (round > 0) continue;

@@ -18,7 +18,7 @@ const esc = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;');
 /** The SVG text (ratios of medians to uWebSockets.js; scenarios where higher is better). */
 export function chartSvg(r) {
   const scenarios = r.options.scenarios.filter((sc) => SCENARIOS[sc].higher && r.summary[sc].uws?.median);
-  const servers = r.options.servers;
+  const servers = r.options.servers.filter((sv) => !SERVERS[sv].h2);
   const W = 1100;
   const rowH = 26 + servers.length * 18;
   const left = 330;

@@ -1,10 +1,14 @@
 // What the suite runs: the servers under test, the scenarios, and the command-line options.
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BENCH_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const LOADGEN = `${ROOT}target/release/ferrows-loadgen`;
-export const LIMIT = `${ROOT}target/release/ferrows-limit`;
+/** cargo's output directory (CARGO_TARGET_DIR when set, as cargo itself does). */
+const TARGET = process.env.CARGO_TARGET_DIR ? resolve(ROOT, process.env.CARGO_TARGET_DIR) : `${ROOT}target`;
+export const LOADGEN = `${TARGET}/release/ferrows-loadgen`;
+export const LOADGEN_H2 = `${TARGET}/release/ferrows-loadgen-h2`;
+export const LIMIT = `${TARGET}/release/ferrows-limit`;
 export const BUN = `${BENCH_DIR}peers/node_modules/@oven/bun-linux-x64/bin/bun`;
 const SERVER_DIR = `${BENCH_DIR}servers/`;
 
@@ -13,7 +17,9 @@ export const SOURCES = '127.0.0.1,127.0.0.2,127.0.0.3,127.0.0.4';
 
 /**
  * The servers, in report order. `command(port, deflate)` gives [file, args]; `deflate: false`
- * marks a server that cannot take part in the permessage-deflate scenario.
+ * marks a server that cannot take part in the permessage-deflate scenario. `h2` marks an HTTP/2
+ * server, driven by ferrows-loadgen-h2 in the HTTP/2 scenarios only: `'ws'` speaks WebSocket
+ * over HTTP/2, `'raw'` just writes back what it reads (the generator runs with `--raw`).
  */
 export const SERVERS = {
   'ferrows-ws': {
@@ -41,7 +47,24 @@ export const SERVERS = {
     command: (port) => [LIMIT, [String(port)]],
     deflate: false,
   },
+  'ferrows-h2': {
+    label: 'ferrows over HTTP/2 (ws API)',
+    command: (port) => node('ferrows-h2.mjs', port, false),
+    deflate: false,
+    h2: 'ws',
+  },
+  'node-h2': {
+    label: 'Node http2 bare echo (ceiling)',
+    command: (port) => node('node-h2-echo.mjs', port, false),
+    deflate: false,
+    h2: 'raw',
+  },
 };
+
+/** The HTTP/1.1 server each HTTP/2 scenario also runs, as the reference row. */
+export const H1_REFERENCE = 'ferrows-ws';
+/** The HTTP/2 ceiling: Node's bare http2 echo of the same bytes. */
+export const H2_CEILING = 'node-h2';
 
 function node(file, port, deflate) {
   return [process.execPath, [`${SERVER_DIR}${file}`, String(port), ...(deflate ? ['--deflate'] : [])]];
@@ -125,6 +148,88 @@ export const SCENARIOS = {
     loadgen: (o) => [...echo(o, 100, 1, 64, 'text'), '--deflate'],
   },
 };
+
+/**
+ * WebSockets over HTTP/2 (RFC 8441). `loadgen(o)` gives ferrows-loadgen-h2's arguments (plus
+ * `--raw` for the bare ceiling), `h1(o)` the HTTP/1.1 generator's for the reference row
+ * (`H1_REFERENCE`): the same sockets-worth of WebSockets, messages and depth, one TCP connection
+ * per WebSocket.
+ */
+Object.assign(SCENARIOS, {
+  'h2-mux-64': {
+    title: 'HTTP/2: 64 B text, 1 conn × 100 streams × 16 in flight',
+    unit: 'msg/s',
+    metric: 'msg_per_s',
+    higher: true,
+    check: 'text',
+    h2: true,
+    goal: { ceiling: 0.9, h1: 0.5 },
+    loadgen: (o) => h2echo(o, 1, 100, 16, 64, 'text'),
+    h1: (o) => echo(o, 100, 16, 64, 'text'),
+  },
+  'h2-conns-64': {
+    title: 'HTTP/2: 64 B text, 100 conns × 1 stream × 16 in flight',
+    unit: 'msg/s',
+    metric: 'msg_per_s',
+    higher: true,
+    check: 'text',
+    h2: true,
+    goal: { ceiling: 0.9, h1: 0.5 },
+    loadgen: (o) => h2echo(o, 100, 1, 16, 64, 'text'),
+    h1: (o) => echo(o, 100, 16, 64, 'text'),
+  },
+  'h2-binary-4k': {
+    title: 'HTTP/2: 4 KiB binary, 1 conn × 100 streams × 4 in flight',
+    unit: 'msg/s',
+    metric: 'msg_per_s',
+    higher: true,
+    check: 'binary',
+    h2: true,
+    goal: { ceiling: 0.9 },
+    loadgen: (o) => h2echo(o, 1, 100, 4, 4096, 'binary'),
+    h1: (o) => echo(o, 100, 4, 4096, 'binary'),
+  },
+  'h2-setup': {
+    title: 'HTTP/2: connection + stream setup (connect, SETTINGS, CONNECT → 200, 1 echo, close)',
+    unit: 'conn/s',
+    metric: 'conn_per_s',
+    higher: true,
+    check: 'binary',
+    h2: true,
+    goal: { ceiling: 0.9 },
+    loadgen: (o) => [
+      '--mode', 'connect', '--concurrency', '32', '--warmup', String(Math.min(o.warmup, 0.5)),
+      '--duration', String(o.duration), '--sources', SOURCES,
+    ],
+    h1: (o) => SCENARIOS.accept.loadgen(o),
+  },
+});
+
+/** The servers of `opts.servers` that scenario `sc` runs on. */
+export function eligible(sc, servers) {
+  const s = SCENARIOS[sc];
+  if (s.h2) return servers.filter((sv) => SERVERS[sv].h2 || sv === H1_REFERENCE);
+  return servers.filter((sv) => !SERVERS[sv].h2 && !(s.deflate && SERVERS[sv].deflate === false));
+}
+
+/** The echo check server `sv` must have passed before it runs scenario `sc`. */
+export function checkKind(sc, sv) {
+  return SERVERS[sv].h2 ? 'h2' : SCENARIOS[sc].check;
+}
+
+/** [generator binary, arguments] for `scenario` (an entry of SCENARIOS) on server `sv`. */
+export function generator(scenario, sv, opts) {
+  const h2 = SERVERS[sv].h2;
+  if (h2) return [LOADGEN_H2, [...scenario.loadgen(opts), ...(h2 === 'raw' ? ['--raw'] : [])]];
+  return [LOADGEN, (scenario.h1 ?? scenario.loadgen)(opts)];
+}
+
+function h2echo(o, conns, streams, inflight, size, type) {
+  return [
+    '--mode', 'echo', '--conns', String(conns), '--streams', String(streams), '--inflight', String(inflight),
+    '--size', String(size), '--type', type, '--warmup', String(o.warmup), '--duration', String(o.duration),
+  ];
+}
 
 function echo(o, conns, inflight, size, type) {
   return [

@@ -1,6 +1,6 @@
 // Writes BENCHMARKS.md from a results object (see run.mjs for its shape).
 import { writeFileSync } from 'node:fs';
-import { ROOT, SCENARIOS, SERVERS } from './config.mjs';
+import { H1_REFERENCE, H2_CEILING, ROOT, SCENARIOS, SERVERS } from './config.mjs';
 
 const int = (n) => (Number.isFinite(n) ? Math.round(n).toLocaleString('en-US') : '—');
 const ratio = (n) => (Number.isFinite(n) ? `${n.toFixed(2)}×` : '—');
@@ -23,13 +23,18 @@ function status(c) {
   return '';
 }
 
+/** The HTTP/1.1 scenarios and their servers (the HTTP/2 ones have their own section). */
+const classic = (r) => r.options.scenarios.filter((sc) => !SCENARIOS[sc].h2);
+const h2scenarios = (r) => r.options.scenarios.filter((sc) => SCENARIOS[sc].h2);
+
 function overview(r) {
-  const servers = r.options.servers;
+  if (!classic(r).length) return 'No HTTP/1.1 scenario was part of this run.';
+  const servers = r.options.servers.filter((sv) => !SERVERS[sv].h2);
   const lines = [
     `| Scenario | ${servers.map((s) => SERVERS[s].label).join(' | ')} |`,
     `|---|${servers.map(() => '---:').join('|')}|`,
   ];
-  for (const sc of r.options.scenarios) {
+  for (const sc of classic(r)) {
     const cells = servers.map((sv) => {
       const c = r.summary[sc][sv];
       if (!c) return 'n/a';
@@ -110,11 +115,79 @@ function headroom(r) {
   ].join('\n');
 }
 
+function h2detail(r, sc) {
+  const s = SCENARIOS[sc];
+  const echo = s.metric === 'msg_per_s';
+  const head = ['Server', `Median ${s.unit}`, 'Spread (min – max)', '× ceiling', '× ferrows HTTP/1.1'];
+  if (echo) head.push('p50 µs', 'p99 µs', 'p99.9 µs');
+  head.push(`Server CPU µs per ${echo ? 'message' : 'cycle'}`, 'Server CPU', 'Loadgen CPU', 'Other load CPU0 / CPU1', 'Samples', 'Notes');
+  const lines = [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
+  for (const sv of r.options.servers) {
+    const c = r.summary[sc][sv];
+    if (!c) continue;
+    const label = sv === H1_REFERENCE ? `${SERVERS[sv].label}, HTTP/1.1 (reference)` : SERVERS[sv].label;
+    const row = [label, value(sc, c.median), spread(sc, c), ratio(c.vs_ceiling), ratio(c.vs_h1)];
+    if (echo) row.push(...['p50', 'p99', 'p999'].map((q) => us(c.latency_us?.[q].median)));
+    row.push(us(c.server_us_per_op), pct(c.server_cpu), pct(c.client_cpu), `${pct(c.others_cpu0)} / ${pct(c.others_cpu1)}`);
+    row.push(`${c.ok}/${c.samples}`, status(c));
+    lines.push(`| ${row.join(' | ')} |`);
+  }
+  return `### ${s.title}\n\n${lines.join('\n')}\n`;
+}
+
+function goal(c, key, min) {
+  if (min === undefined) return '';
+  const v = c?.[key];
+  if (!Number.isFinite(v)) return ' (goal ≥ ' + ratio(min) + ')';
+  return ` (goal ≥ ${ratio(min)}: ${v >= min ? 'met' : '**missed**'})`;
+}
+
+function h2section(r) {
+  const scs = h2scenarios(r);
+  if (!scs.length) return '';
+  const cell = (sc, sv) => {
+    const c = r.summary[sc][sv];
+    if (!c) return 'n/a';
+    return Number.isFinite(c.median) ? value(sc, c.median) : 'failed';
+  };
+  const rows = scs.map((sc) => {
+    const s = SCENARIOS[sc];
+    const f = r.summary[sc]['ferrows-h2'];
+    return (
+      `| ${s.title} [${s.unit}] | ${cell(sc, 'ferrows-h2')} | ${cell(sc, H2_CEILING)} | ${cell(sc, H1_REFERENCE)} | ` +
+      `${ratio(f?.vs_ceiling)}${goal(f, 'vs_ceiling', s.goal?.ceiling)} | ${ratio(f?.vs_h1)}${goal(f, 'vs_h1', s.goal?.h1)} |`
+    );
+  });
+  return `## WebSockets over HTTP/2
+
+No other Node library offers WebSockets over HTTP/2 (RFC 8441), so the references are measured in the same run:
+- **Node http2 bare echo (ceiling)**: Node's own \`http2\` server (h2c, extended CONNECT enabled) whose streams
+  are answered 200 and write back exactly what they read. It carries the same payload bytes per message, without
+  WebSocket frame headers or masking (the generator runs with \`--raw\`), so it is what Node's HTTP/2 stack alone
+  costs: the ceiling for a path that JS owns.
+- **ferrows, HTTP/1.1 (reference)**: ferrows' ws-API server over HTTP/1.1, one TCP connection per WebSocket, with the
+  same number of WebSockets, message size and messages in flight (for the setup rate: the \`accept\` cycle, which
+  has no echo).
+
+Both HTTP/2 rows are driven by \`ferrows-loadgen-h2\` (h2 crate, one thread, every echo verified), the HTTP/1.1
+row by \`ferrows-loadgen\`. Goals: ≥ 0.9× the ceiling, and ≥ 0.5× ferrows' HTTP/1.1 figure at 64 B. The details
+give each server's CPU time per message (per cycle for the setup rate), which stays meaningful when other load on the
+machine depresses the rates.
+
+| Scenario | ferrows over HTTP/2 | Node http2 bare echo (ceiling) | ferrows HTTP/1.1 | ferrows HTTP/2 ÷ ceiling | ferrows HTTP/2 ÷ HTTP/1.1 |
+|---|---:|---:|---:|---|---|
+${rows.join('\n')}
+
+${scs.map((sc) => h2detail(r, sc)).join('\n')}
+`;
+}
+
 function checks(r) {
   const kinds = ['text', 'binary', 'deflate'];
+  if (Object.values(r.checks).some((c) => 'h2' in c)) kinds.push('h2');
   const lines = [`| Server | ${kinds.join(' | ')} |`, `|---|${kinds.map(() => '---').join('|')}|`];
-  for (const sv of r.options.servers) {
-    const c = r.checks[sv] ?? {};
+  for (const sv of r.options.servers.filter((s) => s in r.checks)) {
+    const c = r.checks[sv];
     const cells = kinds.map((k) => (!(k in c) ? 'n/a' : c[k] === null ? 'ok' : `**failed**: ${c[k].slice(0, 200).replace(/\|/g, '\\|')}`));
     lines.push(`| ${SERVERS[sv].label} | ${cells.join(' | ')} |`);
   }
@@ -157,15 +230,19 @@ ${overview(r)}
 own pinned CPU. "Other load" is the share of each CPU taken by other processes' tasks in the same window (from
 \`/proc/stat\`, approximate): it should be near 0 % on a quiet machine, and where it is not the figures are depressed.
 
-${r.options.scenarios.map((sc) => detail(r, sc)).join('\n')}
-## The load generator is not the bottleneck
+${classic(r).map((sc) => detail(r, sc)).join('\n')}
+${h2section(r)}## The load generator is not the bottleneck
 
 ${headroom(r)}
 
 ## Echo checks
 
 Before measuring, each server had to echo text (64 B and 300 B), binary (70,000 B and 1 MiB) and, for the deflate
-scenario, compressed 64 B messages, verified byte for byte. A scenario whose check failed was not measured on that server.
+scenario, compressed 64 B messages, verified byte for byte. A scenario whose check failed was not measured on that server.${
+    Object.values(r.checks).some((c) => 'h2' in c)
+      ? '\nThe HTTP/2 servers (h2 column) had to echo the same text and binary messages on two streams of one connection.'
+      : ''
+  }
 
 ${checks(r)}
 `;

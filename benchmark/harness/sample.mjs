@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LOADGEN, SERVERS } from './config.mjs';
+import { generator, LOADGEN, LOADGEN_H2, SERVERS } from './config.mjs';
 
 const SERVER_CPU = 0;
 const LOADGEN_CPU = 1;
@@ -110,10 +110,10 @@ export async function stopServer(srv) {
   }
 }
 
-/** Runs the generator against `port`; `onEvent` gets its stderr phase events. */
-export function runLoadgen(port, args, onEvent = () => {}, timeoutMs = 180000) {
+/** Runs `[binary, args]` (a generator) against `port`; `onEvent` gets its stderr phase events. */
+export function runLoadgen(port, [binary, args], onEvent = () => {}, timeoutMs = 180000) {
   return new Promise((resolve) => {
-    const child = pinned(LOADGEN_CPU, LOADGEN, ['--port', String(port), ...args]);
+    const child = pinned(LOADGEN_CPU, binary, ['--port', String(port), ...args]);
     let stdout = '';
     let stderr = '';
     let pending = '';
@@ -156,7 +156,7 @@ export async function sample(name, scenario, opts, clkTck) {
     const rssBase = rss(pid);
     const w = {};
     const rssIdle = [];
-    const result = await runLoadgen(srv.port, scenario.loadgen(opts), (ev) => {
+    const result = await runLoadgen(srv.port, generator(scenario, name, opts), (ev) => {
       if (ev.event === 'measure-start') Object.assign(w, { c0: cpuTicks(pid), j0: cpuJiffies(), t0: performance.now() });
       if (ev.event === 'measure-end') Object.assign(w, { c1: cpuTicks(pid), j1: cpuJiffies(), t1: performance.now() });
       if (ev.event === 'ready') {
@@ -205,7 +205,21 @@ const CHECKS = {
     ['--conns', '1', '--inflight', '1', '--size', String(1 << 20), '--type', 'binary'],
   ],
   deflate: [['--conns', '2', '--inflight', '2', '--size', '64', '--type', 'text', '--deflate']],
+  // ferrows-loadgen-h2: several streams on one connection, the text and binary checks above.
+  h2: [
+    ['--conns', '1', '--streams', '2', '--inflight', '4', '--size', '64', '--type', 'text'],
+    ['--conns', '1', '--streams', '2', '--inflight', '2', '--size', '300', '--type', 'text'],
+    ['--conns', '1', '--streams', '2', '--inflight', '2', '--size', '70000', '--type', 'binary'],
+    ['--conns', '1', '--streams', '1', '--inflight', '1', '--size', String(1 << 20), '--type', 'binary'],
+  ],
 };
+
+/** [binary, args] of one echo check of `kind` against server `name`. */
+function checkCommand(name, kind, args) {
+  const common = ['--warmup', '0', '--duration', '0.3'];
+  if (kind !== 'h2') return [LOADGEN, [...args, ...common]];
+  return [LOADGEN_H2, [...args, ...common, ...(SERVERS[name].h2 === 'raw' ? ['--raw'] : [])]];
+}
 
 /** Runs the echo checks of `kinds` against a fresh `name`; returns kind → null or an error. */
 export async function echoChecks(name, kinds) {
@@ -219,7 +233,7 @@ export async function echoChecks(name, kinds) {
       for (const kind of mine) {
         out[kind] = null;
         for (const args of CHECKS[kind]) {
-          const result = await runLoadgen(srv.port, [...args, '--warmup', '0', '--duration', '0.3'], () => {}, 30000);
+          const result = await runLoadgen(srv.port, checkCommand(name, kind, args), () => {}, 30000);
           const failure = failureOf(srv, result);
           if (failure) {
             out[kind] = `${args.join(' ')}: ${failure}`;

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { BENCH_DIR, BUN, LIMIT, LOADGEN, ROOT } from './config.mjs';
+import { BENCH_DIR, BUN, LIMIT, LOADGEN, LOADGEN_H2, ROOT } from './config.mjs';
 
 const PEERS = `${BENCH_DIR}peers/`;
 const REGISTRY = 'https://registry.npmjs.org/';
@@ -21,10 +21,10 @@ function run(file, args, cwd = ROOT) {
   if (res.status !== 0) throw new Error(`${file} ${args.join(' ')} failed (${res.status ?? res.signal})`);
 }
 
-/** Release builds of the load generator and the native limit server; ferrows if not built. */
+/** Release builds of the load generators and the native limit server; ferrows if not built. */
 export function build() {
-  run('cargo', ['build', '--release', '--quiet', '-p', 'ferrows-loadgen', '-p', 'ferrows-limit']);
-  for (const bin of [LOADGEN, LIMIT]) if (!existsSync(bin)) throw new Error(`${bin} missing after build`);
+  run('cargo', ['build', '--release', '--quiet', '-p', 'ferrows-loadgen', '-p', 'ferrows-loadgen-h2', '-p', 'ferrows-limit']);
+  for (const bin of [LOADGEN, LOADGEN_H2, LIMIT]) if (!existsSync(bin)) throw new Error(`${bin} missing after build`);
   const addon = readdirSync(ROOT).some((f) => /^ferrows\..*\.node$/.test(f));
   if (!addon || !existsSync(`${ROOT}dist/index.js`)) run('npm', ['run', 'build']);
 }

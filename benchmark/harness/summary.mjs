@@ -1,5 +1,7 @@
 // Reduces the samples to one figure per scenario × server: the median of the successful
-// samples, their spread (min–max), and ratios to uWebSockets.js and to the native limit.
+// samples, their spread (min–max), and ratios to uWebSockets.js and to the native limit (HTTP/2
+// scenarios: to Node's bare http2 echo, the ceiling, and to ferrows' HTTP/1.1 server).
+import { H1_REFERENCE, H2_CEILING, SCENARIOS } from './config.mjs';
 
 export function median(values) {
   const v = [...values].sort((a, b) => a - b);
@@ -26,6 +28,8 @@ function cell(samples) {
   c.client_cpu = median(ok.map((s) => s.result.client_cpu).filter(Number.isFinite));
   c.others_cpu0 = median(ok.map((s) => s.others_cpu0).filter(Number.isFinite));
   c.others_cpu1 = median(ok.map((s) => s.others_cpu1).filter(Number.isFinite));
+  // Server CPU time per message (or cycle), µs: steadier than the rate on a contended machine.
+  c.server_us_per_op = median(ok.map((s) => (s.server_cpu / s.value) * 1e6).filter(Number.isFinite));
   if (ok[0].result.latency_us) {
     c.latency_us = {};
     for (const q of ['p50', 'p99', 'p999']) c.latency_us[q] = stats(ok.map((s) => s.result.latency_us[q]));
@@ -40,7 +44,10 @@ function cell(samples) {
   return c;
 }
 
-/** scenario → server → cell, with `vs_uws` and `vs_limit` ratios of the medians. */
+/**
+ * scenario → server → cell, with `vs_uws` and `vs_limit` ratios of the medians, and for the
+ * HTTP/2 scenarios `vs_ceiling` and `vs_h1`.
+ */
 export function summarize(samples, scenarios, servers) {
   const out = {};
   for (const sc of scenarios) {
@@ -51,8 +58,15 @@ export function summarize(samples, scenarios, servers) {
     }
     const uws = out[sc].uws?.median;
     const limit = out[sc].limit?.median;
+    const ceiling = out[sc][H2_CEILING]?.median;
+    const h1 = out[sc][H1_REFERENCE]?.median;
     for (const c of Object.values(out[sc])) {
       if (!Number.isFinite(c.median)) continue;
+      if (SCENARIOS[sc]?.h2) {
+        if (Number.isFinite(ceiling)) c.vs_ceiling = c.median / ceiling;
+        if (Number.isFinite(h1)) c.vs_h1 = c.median / h1;
+        continue;
+      }
       if (Number.isFinite(uws)) c.vs_uws = c.median / uws;
       if (Number.isFinite(limit)) c.vs_limit = c.median / limit;
     }

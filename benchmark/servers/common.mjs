@@ -16,6 +16,21 @@ export const MAX_PAYLOAD = 64 * 1024 * 1024;
 /** `require` resolving from benchmark/peers/ (where run.mjs installs the pinned peers). */
 export const peerRequire = createRequire(new URL('../peers/package.json', import.meta.url));
 
+/**
+ * The settings both HTTP/2 servers get (ferrows-h2.mjs and the bare node-h2-echo.mjs): receive
+ * windows as generous as the load generator's, so flow control limits neither, and no stream cap.
+ */
+export const H2_SETTINGS = { initialWindowSize: 1 << 20, maxConcurrentStreams: 100000 };
+const H2_CONNECTION_WINDOW = 16 << 20;
+
+/** Raises every new session's connection receive window to 16 MiB (not a SETTINGS value). */
+export function raiseConnectionWindow(server) {
+  server.on('session', (session) => {
+    session.on('error', () => {});
+    session.setLocalWindowSize(H2_CONNECTION_WINDOW);
+  });
+}
+
 export function ready(port) {
   process.stdout.write(`ready ${port}\n`);
 }

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::io;
 
 use crate::deflate::Codec;
-use crate::frame::{self, OP_CLOSE, OP_PONG};
+use crate::frame::{self, OP_PONG};
 use crate::handshake::{self, Answer, Request};
 use crate::outq::OutQ;
 use crate::payload::Pattern;
@@ -111,11 +111,10 @@ impl Conn {
     pub fn new(fd: Fd, connected: bool, shared: &Shared, now: u64) -> Self {
         let mut key = [0u8; 4];
         sys::random_bytes(&mut key);
-        let mut template = Vec::new();
-        if !shared.deflate {
-            template = shared.pattern.plain().to_vec();
-            frame::mask(&mut template, key, 0);
-        }
+        let template = match shared.deflate {
+            true => Vec::new(),
+            false => shared.pattern.masked_template(key),
+        };
         let mut conn = Self {
             fd,
             state: State::Connecting,
@@ -195,22 +194,18 @@ impl Conn {
         }
         let p = &shared.pattern;
         let (size, seq_len, key) = (p.size(), p.seq_len(), self.key);
-        let mut field = p.seq_field(seq);
-        frame::mask(&mut field[..seq_len], key, 0);
-        let template = &self.template;
+        if size <= INLINE_MAX {
+            let template = &self.template;
+            self.out
+                .push_inline(|v| p.write_masked_frame(seq, key, template, v));
+            return Ok(());
+        }
+        let field = p.masked_seq_field(seq, key);
         self.out.push_inline(|v| {
             frame::encode_client(v, p.opcode(), false, size, key);
-            let start = v.len();
-            if size <= INLINE_MAX {
-                v.extend_from_slice(template);
-                v[start..start + seq_len].copy_from_slice(&field[..seq_len]);
-            } else {
-                v.extend_from_slice(&field[..seq_len]);
-            }
+            v.extend_from_slice(&field[..seq_len]);
         });
-        if size > INLINE_MAX {
-            self.out.push_template(seq_len, size);
-        }
+        self.out.push_template(seq_len, size);
         Ok(())
     }
 
@@ -236,13 +231,8 @@ impl Conn {
         if self.state != State::Open {
             return;
         }
-        let mut body = 1000u16.to_be_bytes();
-        frame::mask(&mut body, self.key, 0);
         let key = self.key;
-        self.out.push_inline(|v| {
-            frame::encode_client(v, OP_CLOSE, false, 2, key);
-            v.extend_from_slice(&body);
-        });
+        self.out.push_inline(|v| frame::encode_close(v, 1000, key));
         self.state = State::Closing;
     }
 

@@ -8,9 +8,9 @@ use hdrhistogram::Histogram;
 use crate::config::Config;
 use crate::conn::{Conn, Shared, Sink};
 use crate::driver::Driver;
-use crate::echo::{latency_json, secs};
 use crate::json::Obj;
 use crate::sys;
+use ferrows_loadgen::stats::{self, latency_json, secs};
 
 #[derive(Debug)]
 struct CycleSink {
@@ -59,7 +59,7 @@ fn churn(
 
 /// Runs connect-rate mode.
 pub fn run(cfg: &Config, mut d: Driver) -> Result<Obj, String> {
-    let hist = Histogram::new_with_bounds(1, secs(3600.0), 3).map_err(|e| e.to_string())?;
+    let hist = stats::histogram()?;
     let mut sink = CycleSink {
         measuring: false,
         cycles: 0,

@@ -3,6 +3,7 @@
 //! round-trip times recorded; then sending stops, every message still in flight must come back
 //! (a lost echo fails the run) and every connection is closed with a close handshake.
 
+use ferrows_loadgen::stats::{self, latency_json, secs, SECOND};
 use hdrhistogram::Histogram;
 
 use crate::config::Config;
@@ -10,8 +11,6 @@ use crate::conn::{Conn, Shared, Sink};
 use crate::driver::Driver;
 use crate::json::Obj;
 use crate::sys;
-
-const SECOND: u64 = 1_000_000_000;
 
 /// Counts echoes and keeps the pipeline full.
 #[derive(Debug)]
@@ -39,7 +38,7 @@ impl EchoSink {
             count: 0,
             compressed: 0,
             plain: 0,
-            hist: Histogram::new_with_bounds(1, 3600 * SECOND, 3).map_err(|e| e.to_string())?,
+            hist: stats::histogram()?,
             unclean: 0,
         })
     }
@@ -86,18 +85,6 @@ impl Sink for EchoSink {
     fn closed(&mut self, clean: bool, _now: u64) {
         self.unclean += u64::from(!clean);
     }
-}
-
-/// Latency percentiles in microseconds.
-pub fn latency_json(hist: &Histogram<u64>) -> Obj {
-    let us = |ns: u64| ns as f64 / 1000.0;
-    Obj::new()
-        .num("p50", us(hist.value_at_quantile(0.50)))
-        .num("p90", us(hist.value_at_quantile(0.90)))
-        .num("p99", us(hist.value_at_quantile(0.99)))
-        .num("p999", us(hist.value_at_quantile(0.999)))
-        .num("max", us(hist.max()))
-        .num("mean", hist.mean() / 1000.0)
 }
 
 /// Runs echo mode.
@@ -147,9 +134,4 @@ pub fn run(cfg: &Config, mut d: Driver) -> Result<Obj, String> {
         .int("plain_echoes", sink.plain)
         .int("pings", pings)
         .int("unclean_closes", unclean as u64 + sink.unclean))
-}
-
-/// Seconds to run-clock nanoseconds.
-pub fn secs(s: f64) -> u64 {
-    (s * 1e9) as u64
 }

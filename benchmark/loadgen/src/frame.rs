@@ -50,6 +50,14 @@ pub fn encode_client(out: &mut Vec<u8>, opcode: u8, rsv1: bool, len: usize, key:
     out.extend_from_slice(&key);
 }
 
+/// Appends a masked client close frame carrying status `code` (no reason).
+pub fn encode_close(out: &mut Vec<u8>, code: u16, key: [u8; 4]) {
+    let mut body = code.to_be_bytes();
+    mask(&mut body, key, 0);
+    encode_client(out, OP_CLOSE, false, 2, key);
+    out.extend_from_slice(&body);
+}
+
 /// Decodes a server frame header from the start of `buf`: `Ok(None)` when more bytes are needed.
 pub fn decode_server(buf: &[u8]) -> Result<Option<Header>, String> {
     let [b0, b1, ..] = *buf else { return Ok(None) };
@@ -139,6 +147,13 @@ mod tests {
             assert_eq!(out[0], 0x82);
             assert_eq!(&out[size - 4..], &key);
         }
+    }
+
+    #[test]
+    fn encode_close_masks_the_code() {
+        let mut out = Vec::new();
+        encode_close(&mut out, 1000, [1, 2, 3, 4]);
+        assert_eq!(out, [0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xE8 ^ 2]);
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use base64::Engine as _;
 use sha1::{Digest as _, Sha1};
 
-use crate::sys;
+use crate::os;
 
 const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 /// A 101 answer larger than this is rejected (servers send ~200 bytes).
@@ -50,7 +50,7 @@ pub enum Answer {
 /// `permessage-deflate; client_max_window_bits`.
 pub fn request(host: &str, port: u16, offer_deflate: bool) -> Request {
     let mut raw = [0u8; 16];
-    sys::random_bytes(&mut raw);
+    os::random_bytes(&mut raw);
     let key = base64::engine::general_purpose::STANDARD.encode(raw);
     let ext = if offer_deflate {
         "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n"

@@ -4,7 +4,9 @@
 
 use crate::config::Config;
 use crate::driver::Driver;
-use crate::echo::{secs, EchoSink};
+use ferrows_loadgen::stats::secs;
+
+use crate::echo::EchoSink;
 use crate::json::Obj;
 
 /// Runs idle mode.

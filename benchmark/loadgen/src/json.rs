@@ -6,6 +6,12 @@ use std::fmt::Write as _;
 #[derive(Debug, Clone)]
 pub struct Obj(String);
 
+impl Default for Obj {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl Obj {
     /// An empty object.
     pub fn new() -> Self {

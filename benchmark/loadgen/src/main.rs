@@ -11,17 +11,13 @@
 mod config;
 mod conn;
 mod connect;
-mod deflate;
 mod driver;
 mod echo;
-mod frame;
-mod handshake;
 mod idle;
-mod json;
 mod outq;
-mod payload;
-mod rx;
 mod sys;
+
+use ferrows_loadgen::{deflate, frame, handshake, json, payload, rx};
 
 use std::process::ExitCode;
 

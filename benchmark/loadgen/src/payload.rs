@@ -6,7 +6,7 @@
 //! Binary payloads: the sequence number as 8 little-endian bytes, then pseudo-random bytes.
 //! Payloads shorter than the sequence field carry the filler only.
 
-use crate::frame::{OP_BINARY, OP_TEXT};
+use crate::frame::{self, OP_BINARY, OP_TEXT};
 
 /// The message type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,6 +99,32 @@ impl Pattern {
         out[start..start + self.seq_len].copy_from_slice(&self.seq_field(seq)[..self.seq_len]);
     }
 
+    /// The payload masked with `key` (phase 0), sequence field zeroed before masking: a client's
+    /// per-connection template, from which every frame's payload is copied.
+    pub fn masked_template(&self, key: [u8; 4]) -> Vec<u8> {
+        let mut template = self.plain.clone();
+        frame::mask(&mut template, key, 0);
+        template
+    }
+
+    /// The sequence field of message `seq` masked with `key` (the first `seq_len()` bytes are
+    /// meaningful). It goes over the start of the masked template.
+    pub fn masked_seq_field(&self, seq: u64, key: [u8; 4]) -> [u8; 16] {
+        let mut field = self.seq_field(seq);
+        frame::mask(&mut field[..self.seq_len], key, 0);
+        field
+    }
+
+    /// Appends the complete masked client frame of message `seq`, header and payload; the
+    /// payload is copied from `template` (`masked_template(key)`) with its sequence field set.
+    pub fn write_masked_frame(&self, seq: u64, key: [u8; 4], template: &[u8], out: &mut Vec<u8>) {
+        frame::encode_client(out, self.opcode(), false, self.size(), key);
+        let start = out.len();
+        out.extend_from_slice(template);
+        let field = self.masked_seq_field(seq, key);
+        out[start..start + self.seq_len].copy_from_slice(&field[..self.seq_len]);
+    }
+
     /// Whether `chunk` equals bytes `offset..offset + chunk.len()` of message `seq`.
     pub fn matches(&self, seq: u64, offset: usize, chunk: &[u8]) -> bool {
         let Some(end) = offset
@@ -164,6 +190,23 @@ mod tests {
         p.write_message(1, &mut msg);
         msg.push(b'x');
         assert!(!p.matches(1, 0, &msg));
+    }
+
+    #[test]
+    fn write_masked_frame_unmasks_to_the_message() {
+        let key = [0x11, 0x22, 0x33, 0x44];
+        for (kind, size) in [(Kind::Text, 64), (Kind::Binary, 4096), (Kind::Text, 3)] {
+            let p = Pattern::new(kind, size);
+            let template = p.masked_template(key);
+            let mut wire = Vec::new();
+            p.write_masked_frame(42, key, &template, &mut wire);
+            let head = wire.len() - size;
+            assert_eq!(wire[0], 0x80 | p.opcode());
+            assert_eq!(&wire[head - 4..head], &key);
+            let mut body = wire[head..].to_vec();
+            frame::mask(&mut body, key, 0);
+            assert!(p.matches(42, 0, &body), "{kind:?} {size}");
+        }
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! The syscall layer: owned file descriptors, non-blocking TCP connect, epoll, read/write/writev,
-//! process CPU time and OS randomness. Every `unsafe` block of the generator lives here.
+//! The syscall layer: owned file descriptors, non-blocking TCP connect, epoll, read/write/writev.
+//! Every `unsafe` block of the generator lives here, or in the shared library's `os` module
+//! (process CPU time and OS randomness, re-exported here).
 
 use std::io::{self, IoSlice};
 use std::net::Ipv4Addr;
 use std::os::fd::RawFd;
-use std::time::Duration;
+
+pub use ferrows_loadgen::os::{cpu_time, random_bytes};
 
 /// `IP_BIND_ADDRESS_NO_PORT` (linux/in.h): defer the ephemeral port choice from `bind` to
 /// `connect`, so the port is picked for the full 4-tuple.
@@ -169,45 +171,9 @@ impl Epoll {
     }
 }
 
-/// User + system CPU time of this process so far.
-pub fn cpu_time() -> Duration {
-    // SAFETY: an all-zero `rusage` is a valid value of this plain C struct.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `usage` is valid for writes.
-    unsafe { libc::getrusage(libc::RUSAGE_SELF, &raw mut usage) };
-    let micros = |t: libc::timeval| {
-        let secs = u64::try_from(t.tv_sec).unwrap_or(0);
-        let us = u64::try_from(t.tv_usec).unwrap_or(0);
-        Duration::from_micros(secs * 1_000_000 + us)
-    };
-    micros(usage.ru_utime) + micros(usage.ru_stime)
-}
-
-/// Fills `buf` from the OS random source (`getrandom(2)`).
-pub fn random_bytes(buf: &mut [u8]) {
-    let mut filled = 0;
-    while filled < buf.len() {
-        let rest = &mut buf[filled..];
-        // SAFETY: `rest` is valid for writes of `rest.len()` bytes.
-        let ret = unsafe { libc::getrandom(rest.as_mut_ptr().cast(), rest.len(), 0) };
-        if let Ok(n) = usize::try_from(ret) {
-            filled += n;
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn random_bytes_fills_the_buffer() {
-        let mut a = [0u8; 32];
-        let mut b = [0u8; 32];
-        random_bytes(&mut a);
-        random_bytes(&mut b);
-        assert_ne!(a, b);
-    }
 
     #[test]
     fn tcp_connect_to_closed_port_reports_refused() {
@@ -219,16 +185,5 @@ mod tests {
         assert!(done || n == 1);
         let err = take_error(&fd).unwrap_err();
         assert_eq!(err.raw_os_error(), Some(libc::ECONNREFUSED));
-    }
-
-    #[test]
-    fn cpu_time_is_monotonic() {
-        let a = cpu_time();
-        let mut x = 0u64;
-        for i in 0..2_000_000u64 {
-            x = x.wrapping_mul(31).wrapping_add(i);
-        }
-        std::hint::black_box(x);
-        assert!(cpu_time() >= a);
     }
 }
