@@ -92,7 +92,7 @@ interface Output {
 function client(seen: Seen, scenario: Record<string, unknown>): Promise<Output> {
   const config = { port: seen.setup.port, tls: seen.setup.origin.startsWith('https'), timeout: 25, ...scenario };
   return new Promise((resolve, reject) => {
-    const child = execFile(PYTHON, [SCRIPT], { timeout: 40_000 }, (err, stdout, stderr) => {
+    const child = execFile(PYTHON, ['-B', SCRIPT], { timeout: 40_000 }, (err, stdout, stderr) => {
       let out: Output;
       try {
         out = JSON.parse(stdout) as Output;
@@ -168,10 +168,13 @@ test('the server closes first (1001): wsproto answers and the stream ends withou
   t.deepEqual(seen.closes, [{ url: '/close', code: 1001, reason: 'server going' }]);
 });
 
-const malformed: [string, { drop?: string[]; add?: Record<string, string> }][] = [
+const malformed: [string, { drop?: string[]; add?: Record<string, string>; replace?: Record<string, string> }][] = [
   ['without :path', { drop: [':path'] }],
   ['without :scheme', { drop: [':scheme'] }],
   ['without :authority', { drop: [':authority'] }],
+  ['with an empty :path', { replace: { ':path': '' } }],
+  ['with an empty :scheme', { replace: { ':scheme': '' } }],
+  ['with an empty :authority', { replace: { ':authority': '' } }],
   ['with connection: upgrade', { add: { connection: 'upgrade' } }],
   ['with upgrade: websocket', { add: { upgrade: 'websocket' } }],
 ];
