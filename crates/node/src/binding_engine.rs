@@ -26,7 +26,15 @@ pub struct Engine {
     table_ref: sys::napi_ref,
     env: sys::napi_env,
     aborted: bool,
+    /// Output drained for a copy into a V8 `Buffer`, reused across flushes.
+    scratch: Vec<u8>,
 }
+
+/// From this size up, bytes reach JavaScript as an external `Buffer` that owns
+/// them; smaller ones are copied into V8 memory, which costs less than the
+/// finalizer and weak reference of an external buffer (the native driver's
+/// slab follows the same rule in `driver/js.rs`).
+const EXTERNAL_MIN: usize = 64 * 1024;
 
 fn send_options(flags: u32, mask_key: Option<u32>) -> ferrows_core::protocol::SendOptions {
     ferrows_core::protocol::SendOptions {
@@ -61,6 +69,7 @@ impl Engine {
             table_ref,
             env: raw,
             aborted: false,
+            scratch: Vec::new(),
         })
     }
 
@@ -98,8 +107,13 @@ impl Engine {
 
     /// The payload bytes of the last `receive` (records point into it).
     #[napi]
-    pub fn slab(&mut self) -> Buffer {
-        Buffer::from(self.batch.payload().to_vec())
+    pub fn slab<'env>(&mut self, env: &'env Env) -> Result<BufferSlice<'env>> {
+        let payload = self.batch.payload();
+        if payload.len() < EXTERNAL_MIN {
+            BufferSlice::copy_from(env, payload)
+        } else {
+            BufferSlice::from_data(env, payload.to_vec())
+        }
     }
 
     /// The engine gave up (too many pending pongs or the close timeout).
@@ -163,14 +177,19 @@ impl Engine {
 
     /// Takes every pending output byte as one `Buffer`, or `null` if none.
     #[napi(catch_unwind)]
-    pub fn take_output(&mut self) -> Option<Buffer> {
+    pub fn take_output<'env>(&mut self, env: &'env Env) -> Result<Option<BufferSlice<'env>>> {
         let pending = self.engine.pending_bytes();
         if pending == 0 {
-            return None;
+            return Ok(None);
         }
-        let mut out = Vec::with_capacity(pending);
-        self.engine.drain_into(&mut out);
-        Some(Buffer::from(out))
+        if pending >= EXTERNAL_MIN {
+            let mut out = Vec::with_capacity(pending);
+            self.engine.drain_into(&mut out);
+            return BufferSlice::from_data(env, out).map(Some);
+        }
+        self.scratch.clear();
+        self.engine.drain_into(&mut self.scratch);
+        BufferSlice::copy_from(env, &self.scratch).map(Some)
     }
 
     /// The read side ended; true if the closing handshake had completed.
