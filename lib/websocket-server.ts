@@ -22,6 +22,7 @@ import {
   type Http2Request,
 } from './http2-server';
 import { native } from './native';
+import { abortHandshake, abortOrEmitClientError, streamClientError } from './handshake-refusal';
 import { PerMessageDeflate } from './permessage-deflate';
 import { WebSocket, type SetSocketOptions } from './websocket';
 import { WebSocketStream } from './websocket-stream';
@@ -399,24 +400,6 @@ function isSecure(socket: Tagged | undefined): boolean {
   return !!(socket?.authorized || socket?.encrypted);
 }
 
-/** `abortOrEmitClientError` for a stream: `'wsClientError'` gets the stream as its socket. */
-function streamClientError(
-  server: WebSocketServer,
-  req: Http2Request,
-  stream: http2.ServerHttp2Stream,
-  code: number,
-  message: string,
-  headers?: http.OutgoingHttpHeaders,
-): void {
-  if (server.listenerCount('wsClientError')) {
-    const err = new Error(message);
-    Error.captureStackTrace(err, streamClientError);
-    server.emit('wsClientError', err, stream, req);
-  } else {
-    refuseStream(stream, code, message, headers);
-  }
-}
-
 function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value.join(', ') : value;
 }
@@ -455,41 +438,4 @@ function emitClose(server: WebSocketServer): void {
 
 function socketOnError(this: Duplex): void {
   this.destroy();
-}
-
-/** Writes ws's error response (SM7) and ends the socket. */
-function abortHandshake(socket: Duplex, code: number, message?: string, headers?: http.OutgoingHttpHeaders): void {
-  const body = message || http.STATUS_CODES[code] || '';
-  const all: http.OutgoingHttpHeaders = {
-    Connection: 'close',
-    'Content-Type': 'text/html',
-    'Content-Length': Buffer.byteLength(body),
-    ...headers,
-  };
-  socket.once('finish', socket.destroy);
-  socket.end(
-    `HTTP/1.1 ${code} ${http.STATUS_CODES[code]}\r\n` +
-      Object.keys(all)
-        .map((h) => `${h}: ${all[h]}`)
-        .join('\r\n') +
-      '\r\n\r\n' +
-      body,
-  );
-}
-
-function abortOrEmitClientError(
-  server: WebSocketServer,
-  req: http.IncomingMessage,
-  socket: Duplex,
-  code: number,
-  message: string,
-  headers?: http.OutgoingHttpHeaders,
-): void {
-  if (server.listenerCount('wsClientError')) {
-    const err = new Error(message);
-    Error.captureStackTrace(err, abortOrEmitClientError);
-    server.emit('wsClientError', err, socket, req);
-  } else {
-    abortHandshake(socket, code, message, headers);
-  }
 }
