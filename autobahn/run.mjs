@@ -277,9 +277,10 @@ async function startEchoServer(impl, options, transport) {
 
 /** The bridge of --transport h2 for one role; logs how its connections ended. */
 async function startBridge(ctx, target) {
+  const seen = new Set(); // without --verbose, each distinct bridge message once
   const bridge = await (ctx.role === 'server' ? h1ToH2 : h2ToH1)({
     target,
-    log: (...a) => (ctx.verbose ? log('bridge:', ...a) : undefined),
+    log: (msg) => (ctx.verbose || !seen.has(msg)) && seen.add(msg) && log(`bridge: ${msg}`),
   });
   log(`h2-bridge (${ctx.role === 'server' ? 'HTTP/1.1 -> h2c' : 'h2c -> HTTP/1.1'}) on ${bridge.url} -> ${target}`);
   return {
