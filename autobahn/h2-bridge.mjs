@@ -63,13 +63,16 @@ export function splice(socket, stream, stats, head) {
     finish('h2Reset');
     if (!socket.destroyed) socket.resetAndDestroy();
   };
-  stream.on('end', () => {
+  // Node's Http2Stream.close(code) (so also terminate() on a Node-http2 peer) sends END_STREAM just before the
+  // RST_STREAM: give the reset a turn of the event loop to arrive before turning END_STREAM into a FIN.
+  const endSocket = () => {
     if (streamReset()) return resetSocket();
     if (!socket.destroyed && !socket.writableEnded) socket.end();
-  });
+  };
+  stream.on('end', () => (streamReset() ? resetSocket() : setImmediate(endSocket)));
   stream.on('close', () => {
     if (streamReset()) return resetSocket();
-    if (!socket.destroyed && !socket.writableEnded) socket.end();
+    endSocket();
     finish('clean');
   });
   socket.on('end', () => {
