@@ -14,6 +14,13 @@ import {
   Server as HTTPServer,
 } from 'http';
 import { Server as HTTPSServer } from 'https';
+import {
+  Http2SecureServer,
+  Http2Server,
+  Http2ServerRequest,
+  IncomingHttpHeaders as IncomingHttpHeaders2,
+  ServerHttp2Stream,
+} from 'http2';
 import { createConnection } from 'net';
 import { Duplex, DuplexOptions, Writable } from 'stream';
 import { SecureContextOptions } from 'tls';
@@ -284,7 +291,13 @@ declare namespace WebSocket {
     host?: string | undefined;
     port?: number | undefined;
     backlog?: number | undefined;
-    server?: HTTPServer<V> | HTTPSServer<V> | undefined;
+    /**
+     * An HTTP/1.1 server, or an HTTP/2 server of Node's `http2` module: then RFC 8441 extended
+     * CONNECT streams are WebSockets too (ferrows turns on `enableConnectProtocol` for new
+     * sessions), next to HTTP/1.1 upgrades from `allowHTTP1` clients; the request of an HTTP/2
+     * WebSocket is an `Http2ServerRequest` whose `httpVersion` is `'2.0'`.
+     */
+    server?: HTTPServer<V> | HTTPSServer<V> | Http2Server | Http2SecureServer | undefined;
     verifyClient?: VerifyClientCallbackAsync<InstanceType<V>> | VerifyClientCallbackSync<InstanceType<V>> | undefined;
     handleProtocols?: (protocols: Set<string>, request: InstanceType<V>) => string | false;
     path?: string | undefined;
@@ -325,6 +338,17 @@ declare namespace WebSocket {
       socket: Duplex,
       upgradeHead: Buffer,
       callback: (client: InstanceType<T>, request: InstanceType<U>) => void,
+    ): void;
+    /**
+     * Takes an RFC 8441 extended CONNECT stream (the `stream` and `headers` of an `http2`
+     * server's `'stream'` event): the same checks, hooks and events as `handleUpgrade`, answered
+     * with 200 instead of 101. `request` defaults to the `Http2ServerRequest` Node would build.
+     */
+    handleStream(
+      stream: ServerHttp2Stream,
+      headers: IncomingHttpHeaders2,
+      callback: (client: InstanceType<T>, request: InstanceType<U>) => void,
+      request?: Http2ServerRequest,
     ): void;
     shouldHandle(request: InstanceType<U>): boolean | Promise<boolean>;
 

@@ -87,24 +87,41 @@ export interface WireFrame {
 export class RawPeer {
   readonly socket: net.Socket;
   #buffer = Buffer.alloc(0);
+  /** Chunks not yet joined to `#buffer`: a large frame is joined once, when it is complete. */
+  #pending: Buffer[] = [];
+  #pendingLength = 0;
+  /** Bytes the incomplete frame at the front needs (0: unknown). */
+  #need = 0;
   #waiters: (() => void)[] = [];
   ended = false;
 
   constructor(socket: net.Socket) {
     this.socket = socket;
     socket.on('data', (chunk: Buffer) => {
-      this.#buffer = Buffer.concat([this.#buffer, chunk]);
+      this.#pending.push(chunk);
+      this.#pendingLength += chunk.length;
+      if (this.#buffer.length + this.#pendingLength < this.#need) return;
+      this.#join();
       this.#wake();
     });
     socket.on('end', () => {
+      this.#join();
       this.ended = true;
       this.#wake();
     });
     socket.on('close', () => {
+      this.#join();
       this.ended = true;
       this.#wake();
     });
     socket.on('error', () => {});
+  }
+
+  #join(): void {
+    if (this.#pending.length === 0) return;
+    this.#buffer = Buffer.concat([this.#buffer, ...this.#pending]);
+    this.#pending = [];
+    this.#pendingLength = 0;
   }
 
   #wake(): void {
@@ -170,7 +187,11 @@ export class RawPeer {
     }
     const keyAt = at;
     if (masked) at += 4;
-    if (buf.length < at + len) return undefined;
+    if (buf.length < at + len) {
+      this.#need = at + len;
+      return undefined;
+    }
+    this.#need = 0;
     const payload = Buffer.from(buf.subarray(at, at + len));
     if (masked) for (let i = 0; i < len; i++) payload[i]! ^= buf[keyAt + (i & 3)]!;
     this.#buffer = buf.subarray(at + len);

@@ -5,6 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { errorFromRecord } from './errors';
+import { cancelStream, isHttp2Stream } from './http2-stream';
 import { fragmentsOf, Kind, native, RECORD, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
 import type { Transport, TransportSink, WriteCallback } from './transport';
 
@@ -55,7 +56,7 @@ export class JsTransport implements Transport {
     }
     engine.commit(Date.now());
     this.#flush(undefined);
-    if (engine.aborted) this.socket.destroy();
+    if (engine.aborted) this.destroy();
     else if (engine.shouldShutdown) this.socket.end();
   };
 
@@ -88,7 +89,7 @@ export class JsTransport implements Transport {
   readonly #onError = (): void => {
     this.socket.removeListener('error', this.#onError);
     this.socket.on('error', () => {});
-    this.socket.destroy();
+    this.destroy();
   };
 
   readonly #onClose = (): void => {
@@ -137,7 +138,8 @@ export class JsTransport implements Transport {
   }
 
   destroy(): void {
-    this.socket.destroy();
+    if (isHttp2Stream(this.socket)) cancelStream(this.socket);
+    else this.socket.destroy();
   }
 
   pause(): void {

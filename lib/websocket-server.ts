@@ -6,11 +6,24 @@
  */
 import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
+import type * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
 import { CLOSE_TIMEOUT, kWebSocket } from './constants';
+import {
+  acceptStream,
+  attachHttp2Server,
+  flatHeaders,
+  isAnswerable,
+  isHttp2Server,
+  refuseStream,
+  requestFor,
+  resetMalformed,
+  type Http2AnyServer,
+  type Http2Request,
+} from './http2-server';
 import { native } from './native';
 import { PerMessageDeflate } from './permessage-deflate';
-import { WebSocket } from './websocket';
+import { WebSocket, type SetSocketOptions } from './websocket';
 import { WebSocketStream } from './websocket-stream';
 
 const RUNNING = 0;
@@ -36,7 +49,7 @@ export interface ServerOptions {
   verifyClient: ((info: VerifyInfo, cb: VerifyCallback) => void) | ((info: VerifyInfo) => boolean) | null;
   noServer: boolean;
   backlog: number | null;
-  server: http.Server | null;
+  server: http.Server | Http2AnyServer | null;
   host: string | null;
   path: string | null;
   port: number | null;
@@ -50,7 +63,7 @@ export class WebSocketServer extends EventEmitter {
   options: ServerOptions;
   /** The tracked connections; left undefined when `clientTracking` is false (as in ws). */
   declare clients: Set<WebSocket>;
-  _server: http.Server | null = null;
+  _server: http.Server | Http2AnyServer | null = null;
   _state: number = RUNNING;
   _shouldEmitClose = false;
   _removeListeners: (() => void) | null = null;
@@ -105,6 +118,16 @@ export class WebSocketServer extends EventEmitter {
           this.handleUpgrade(req, socket, head, emitConnection);
         },
       });
+      if (isHttp2Server(this._server)) {
+        const removeHttp1 = this._removeListeners;
+        const removeHttp2 = attachHttp2Server(this._server, (stream, headers, req) =>
+          this.handleStream(stream, headers, emitConnection as unknown as Cb, req),
+        );
+        this._removeListeners = () => {
+          removeHttp1();
+          removeHttp2();
+        };
+      }
     }
     if (opts.perMessageDeflate === true) opts.perMessageDeflate = {};
     if (opts.clientTracking) {
@@ -169,13 +192,62 @@ export class WebSocketServer extends EventEmitter {
       return abortOrEmitClientError(this, req, socket, rejection.status, rejection.message, headerMap(rejection.headers));
     }
     if (!this.shouldHandle(req)) return abortHandshake(socket, 400);
+    const key = single(h['sec-websocket-key'])!;
+    const refuse: Refuse = (code, message, headers, clientError) =>
+      clientError
+        ? abortOrEmitClientError(this, req, socket, code, message!, headers)
+        : abortHandshake(socket, code, message, headers);
+    const secure = isSecure(req.socket as Tagged);
+    this._negotiate(req, Number(single(h['sec-websocket-version'])), secure, refuse, (extensions, protocols) =>
+      this.completeUpgrade(extensions, key, protocols, req, socket, head, cb),
+    );
+  }
+
+  /**
+   * Takes an RFC 8441 extended CONNECT stream of a Node `http2` server (`'stream'` gives
+   * `stream` and `headers`): the same checks, hooks, events and options as `handleUpgrade`, the
+   * answer a 200 response instead of a 101. `req` defaults to the `Http2ServerRequest` Node's
+   * compatibility layer would build (`req.httpVersion` is `'2.0'`).
+   */
+  handleStream(stream: http2.ServerHttp2Stream, headers: http2.IncomingHttpHeaders, cb: Cb, req?: Http2Request): void {
+    const request = req ?? requestFor(stream, headers);
+    stream.on('error', socketOnError);
+    const rejection = native.checkConnectRequest(flatHeaders(headers));
+    if (rejection) {
+      if (rejection.malformed) return resetMalformed(stream);
+      return streamClientError(this, request, stream, rejection.status, rejection.message, headerMap(rejection.headers));
+    }
+    const asHttp1 = request as unknown as http.IncomingMessage;
+    if (!this.shouldHandle(asHttp1)) return refuseStream(stream, 400, http.STATUS_CODES[400]!);
+    const refuse: Refuse = (code, message, extra, clientError) =>
+      clientError
+        ? streamClientError(this, request, stream, code, message!, extra)
+        : refuseStream(stream, code, message || http.STATUS_CODES[code] || '', extra);
+    const secure = isSecure(stream.session?.socket as Tagged | undefined);
+    this._negotiate(asHttp1, 13, secure, refuse, (extensions, protocols) =>
+      this.completeStream(extensions, protocols, request, stream, cb),
+    );
+  }
+
+  /**
+   * What HTTP/1.1 and HTTP/2 handshakes share after the request checks: the subprotocol and
+   * extension offers, then `verifyClient`; `proceed` runs when all of them passed.
+   */
+  _negotiate(
+    req: http.IncomingMessage,
+    version: number,
+    secure: boolean,
+    refuse: Refuse,
+    proceed: (extensions: Record<string, PerMessageDeflate>, protocols: Set<string>) => void,
+  ): void {
+    const h = req.headers;
     let protocols = new Set<string>();
     const protocolHeader = single(h['sec-websocket-protocol']);
     if (protocolHeader !== undefined) {
       try {
         protocols = new Set(native.parseSubprotocols(protocolHeader));
       } catch {
-        return abortOrEmitClientError(this, req, socket, 400, 'Invalid Sec-WebSocket-Protocol header');
+        return refuse(400, 'Invalid Sec-WebSocket-Protocol header', undefined, true);
       }
     }
     const extensions: Record<string, PerMessageDeflate> = {};
@@ -189,29 +261,21 @@ export class WebSocketServer extends EventEmitter {
       try {
         if (pmd._acceptOffers(extensionHeader)) extensions[PerMessageDeflate.extensionName] = pmd;
       } catch {
-        return abortOrEmitClientError(this, req, socket, 400, 'Invalid or unacceptable Sec-WebSocket-Extensions header');
+        return refuse(400, 'Invalid or unacceptable Sec-WebSocket-Extensions header', undefined, true);
       }
     }
-    const key = single(h['sec-websocket-key'])!;
     const verify = this.options.verifyClient;
-    if (verify) {
-      const version = Number(single(h['sec-websocket-version']));
-      const tagged = req.socket as Tagged;
-      const info: VerifyInfo = {
-        origin: single(h[version === 8 ? 'sec-websocket-origin' : 'origin']),
-        secure: !!(tagged.authorized || tagged.encrypted),
-        req,
-      };
-      if (verify.length === 2) {
-        (verify as (info: VerifyInfo, cb: VerifyCallback) => void)(info, (verified, code, message, headers) => {
-          if (!verified) return abortHandshake(socket, code || 401, message, headers);
-          this.completeUpgrade(extensions, key, protocols, req, socket, head, cb);
-        });
-        return;
-      }
-      if (!(verify as (info: VerifyInfo) => boolean)(info)) return abortHandshake(socket, 401);
+    if (!verify) return proceed(extensions, protocols);
+    const info: VerifyInfo = { origin: single(h[version === 8 ? 'sec-websocket-origin' : 'origin']), secure, req };
+    if (verify.length === 2) {
+      (verify as (info: VerifyInfo, cb: VerifyCallback) => void)(info, (verified, code, message, headers) => {
+        if (!verified) return refuse(code || 401, message, headers);
+        proceed(extensions, protocols);
+      });
+      return;
     }
-    this.completeUpgrade(extensions, key, protocols, req, socket, head, cb);
+    if (!(verify as (info: VerifyInfo) => boolean)(info)) return refuse(401);
+    proceed(extensions, protocols);
   }
 
   completeUpgrade(
@@ -242,32 +306,80 @@ export class WebSocketServer extends EventEmitter {
       'Connection: Upgrade',
       `Sec-WebSocket-Accept: ${native.acceptKey(key)}`,
     ];
-    const ws = new this.options.WebSocket(null, undefined, this.options);
+    const ws = this._negotiated(new this.options.WebSocket(null, undefined, this.options), headers, extensions, protocols, req);
+    this.emit('headers', headers, req);
+    tagged[kWebSocket] = ws;
+    socket.removeListener('error', socketOnError);
+    ws.setSocket(socket, head, { ...this._socketOptions(), _preface: Buffer.from(headers.concat('\r\n').join('\r\n')) });
+    this._opened(ws, req, cb);
+  }
+
+  /** `completeUpgrade` for an HTTP/2 stream: a 200 response carries what the 101 would. */
+  completeStream(
+    extensions: Record<string, PerMessageDeflate>,
+    protocols: Set<string>,
+    req: Http2Request,
+    stream: http2.ServerHttp2Stream,
+    cb: Cb,
+  ): void {
+    const tagged = stream as unknown as Tagged;
+    if (tagged[kWebSocket]) {
+      throw new Error('server.handleStream() was called more than once with the same stream, possibly due to a misconfiguration');
+    }
+    if (!isAnswerable(stream)) {
+      stream.destroy();
+      return;
+    }
+    if (this._state > RUNNING) return refuseStream(stream, 503, http.STATUS_CODES[503]!);
+    const asHttp1 = req as unknown as http.IncomingMessage;
+    const lines = ['HTTP/2 200'];
+    const ws = this._negotiated(new this.options.WebSocket(null, undefined, this.options), lines, extensions, protocols, asHttp1);
+    this.emit('headers', lines, asHttp1);
+    tagged[kWebSocket] = ws;
+    acceptStream(stream, lines);
+    stream.removeListener('error', socketOnError);
+    ws.setSocket(stream, EMPTY, this._socketOptions());
+    this._opened(ws, asHttp1, cb);
+  }
+
+  /** Applies the chosen subprotocol and extensions to `ws` and to the response lines. */
+  _negotiated(
+    ws: WebSocket,
+    lines: string[],
+    extensions: Record<string, PerMessageDeflate>,
+    protocols: Set<string>,
+    req: http.IncomingMessage,
+  ): WebSocket {
     if (protocols.size) {
       const protocol = this.options.handleProtocols
         ? this.options.handleProtocols(protocols, req)
         : protocols.values().next().value;
       if (protocol) {
-        headers.push(`Sec-WebSocket-Protocol: ${protocol}`);
+        lines.push(`Sec-WebSocket-Protocol: ${protocol}`);
         ws._protocol = protocol;
       }
     }
     const pmd = extensions[PerMessageDeflate.extensionName];
     if (pmd) {
-      headers.push(`Sec-WebSocket-Extensions: ${pmd._responseHeader()}`);
+      lines.push(`Sec-WebSocket-Extensions: ${pmd._responseHeader()}`);
       ws._extensions = extensions;
     }
-    this.emit('headers', headers, req);
-    tagged[kWebSocket] = ws;
-    socket.removeListener('error', socketOnError);
-    ws.setSocket(socket, head, {
-      allowSynchronousEvents: this.options.allowSynchronousEvents,
-      maxBufferedChunks: this.options.maxBufferedChunks,
-      maxFragments: this.options.maxFragments,
-      maxPayload: this.options.maxPayload,
-      skipUTF8Validation: this.options.skipUTF8Validation,
-      _preface: Buffer.from(headers.concat('\r\n').join('\r\n')),
-    });
+    return ws;
+  }
+
+  _socketOptions(): SetSocketOptions {
+    const o = this.options;
+    return {
+      allowSynchronousEvents: o.allowSynchronousEvents,
+      maxBufferedChunks: o.maxBufferedChunks,
+      maxFragments: o.maxFragments,
+      maxPayload: o.maxPayload,
+      skipUTF8Validation: o.skipUTF8Validation,
+    };
+  }
+
+  /** Tracks an opened WebSocket and hands it to the user. */
+  _opened(ws: WebSocket, req: http.IncomingMessage, cb: Cb): void {
     if (this.clients) {
       this.clients.add(ws);
       // One shared listener (it finds the server through a symbol), not a closure per connection.
@@ -276,6 +388,32 @@ export class WebSocketServer extends EventEmitter {
     }
     cb(ws, req);
     if (this.listenerCount('stream') > 0) this.emit('stream', WebSocketStream.from(ws), req);
+  }
+}
+
+type Refuse = (code: number, message?: string, headers?: http.OutgoingHttpHeaders, clientError?: boolean) => void;
+
+const EMPTY = Buffer.alloc(0);
+
+function isSecure(socket: Tagged | undefined): boolean {
+  return !!(socket?.authorized || socket?.encrypted);
+}
+
+/** `abortOrEmitClientError` for a stream: `'wsClientError'` gets the stream as its socket. */
+function streamClientError(
+  server: WebSocketServer,
+  req: Http2Request,
+  stream: http2.ServerHttp2Stream,
+  code: number,
+  message: string,
+  headers?: http.OutgoingHttpHeaders,
+): void {
+  if (server.listenerCount('wsClientError')) {
+    const err = new Error(message);
+    Error.captureStackTrace(err, streamClientError);
+    server.emit('wsClientError', err, stream, req);
+  } else {
+    refuseStream(stream, code, message, headers);
   }
 }
 
