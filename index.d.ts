@@ -222,6 +222,37 @@ declare namespace WebSocket {
     skipUTF8Validation?: boolean | undefined;
     createConnection?: typeof createConnection | undefined;
     finishRequest?: FinishRequestCallback | undefined;
+    /**
+     * WebSockets over HTTP/2 (RFC 8441), for `ws:` (h2c, prior knowledge) and `wss:` (ALPN `h2`)
+     * URLs. A ferrows extension; ws has no such option.
+     *
+     * - `false` (default): the HTTP/1.1 upgrade, as in ws.
+     * - `true`: HTTP/2 is required. The client opens (or reuses) an HTTP/2 session to the origin,
+     *   waits for the server's SETTINGS and sends an extended CONNECT (`:protocol websocket`) only
+     *   when they enable `SETTINGS_ENABLE_CONNECT_PROTOCOL`. If they do not, ALPN does not
+     *   select `h2`, or an h2c server does not answer the HTTP/2 preface, the WebSocket emits
+     *   `'error'` ("The server does not support WebSockets over HTTP/2 (…)") then `'close'` 1006.
+     * - `'auto'`: try HTTP/2 as with `true`; in those three cases do the normal HTTP/1.1 upgrade
+     *   instead (a new connection; `handshakeTimeout` restarts). Other connection errors (refused,
+     *   TLS verification) are reported, not retried.
+     *
+     * Sessions are pooled by origin and connection options (TLS options, `family`,
+     * `localAddress`, `lookup`): WebSockets to one origin share one TCP connection, one stream
+     * each, and the session is closed when its last WebSocket closes. A GOAWAY stops new
+     * WebSockets from using the session; a session error closes its WebSockets with 1006.
+     *
+     * Over HTTP/2 the answer is a 2xx (no 101, no `Sec-WebSocket-Key`/`Accept`); `'upgrade'` and
+     * `'unexpected-response'` receive an `IncomingMessage`-like object with `httpVersion` `'2.0'`,
+     * and the request passed to `'unexpected-response'` is a ClientRequest-like object whose
+     * `destroy()` cancels the stream. `agent`, `createConnection` and `finishRequest` are not
+     * used, and redirects are not followed (a 3xx is an unexpected response).
+     */
+    http2?: boolean | 'auto' | undefined;
+    /**
+     * An HTTP/2 session to use instead of a pooled one (implies `http2: true` unless `http2` is
+     * given). ferrows waits for its SETTINGS like for its own sessions and never closes it.
+     */
+    http2Session?: import('http2').ClientHttp2Session | undefined;
   }
 
   interface PerMessageDeflateOptions {
@@ -464,6 +495,10 @@ declare namespace WebSocket {
   interface WebSocketStreamOptions {
     protocols?: string[] | undefined;
     signal?: AbortSignal | undefined;
+    /** WebSockets over HTTP/2, as {@link ClientOptions.http2}. */
+    http2?: boolean | 'auto' | undefined;
+    /** As {@link ClientOptions.http2Session}. */
+    http2Session?: import('http2').ClientHttp2Session | undefined;
     /** Any ws client option, passed through. */
     [option: string]: unknown;
   }

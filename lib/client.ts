@@ -11,7 +11,9 @@ import * as net from 'node:net';
 import * as querystring from 'node:querystring';
 import * as tls from 'node:tls';
 import type { Duplex } from 'node:stream';
+import { acceptExtensions, header, socketOptions } from './client-accept';
 import { CLOSE_TIMEOUT } from './constants';
+import { connectHttp2, http2Mode } from './http2-client';
 import { native } from './native';
 import { PerMessageDeflate } from './permessage-deflate';
 import { abortHandshake, emitErrorAndClose, installClient, kAborted, WebSocket } from './websocket';
@@ -158,14 +160,19 @@ export function initAsClient(
     opts['path'] = i === -1 ? '' : path.slice(i + 1);
   }
 
-  const made = makeRequest(ws, request, opts, options, url, isIpc, isSecure);
-  const req = made.req;
-  wireRequest(ws, req, { opts, key, protocols, protocolSet, perMessageDeflate, address, options: made.options });
-  if (typeof opts['finishRequest'] === 'function') {
-    (opts['finishRequest'] as (req: http.ClientRequest, ws: WebSocket) => void)(req, ws);
-  } else {
-    req.end();
-  }
+  const sendHttp1 = (): void => {
+    const made = makeRequest(ws, request, opts, options, url, isIpc, isSecure);
+    const req = made.req;
+    wireRequest(ws, req, { opts, key, protocols, protocolSet, perMessageDeflate, address, options: made.options });
+    if (typeof opts['finishRequest'] === 'function') {
+      (opts['finishRequest'] as (req: http.ClientRequest, ws: WebSocket) => void)(req, ws);
+    } else {
+      req.end();
+    }
+  };
+  const mode = http2Mode(opts);
+  if (!mode) sendHttp1();
+  else connectHttp2(ws, { url, opts, headers, protocolSet, perMessageDeflate, fallback: mode === 'auto' ? sendHttp1 : null });
   return opts;
 }
 
@@ -276,27 +283,9 @@ function onUpgrade(ws: WebSocket, res: http.IncomingMessage, socket: Duplex, hea
   if (failure) return abortHandshake(ws, socket, failure);
   const serverProtocol = header(headers['sec-websocket-protocol']);
   if (serverProtocol) ws._protocol = serverProtocol;
-  const extensions = header(headers['sec-websocket-extensions']);
-  if (extensions !== undefined) {
-    if (!hs.perMessageDeflate) {
-      return abortHandshake(ws, socket, 'Server sent a Sec-WebSocket-Extensions header but no extension was requested');
-    }
-    const problem = hs.perMessageDeflate._acceptResponse(extensions);
-    if (problem) return abortHandshake(ws, socket, problem);
-    ws._extensions = { [PerMessageDeflate.extensionName]: hs.perMessageDeflate };
-  }
-  ws.setSocket(socket, head, {
-    allowSynchronousEvents: hs.opts['allowSynchronousEvents'] as boolean,
-    generateMask: hs.opts['generateMask'] as ((mask: Buffer) => void) | undefined,
-    maxBufferedChunks: hs.opts['maxBufferedChunks'] as number,
-    maxFragments: hs.opts['maxFragments'] as number,
-    maxPayload: hs.opts['maxPayload'] as number,
-    skipUTF8Validation: hs.opts['skipUTF8Validation'] as boolean,
-  });
-}
-
-function header(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value.join(', ') : value;
+  const problem = acceptExtensions(ws, hs.perMessageDeflate, header(headers['sec-websocket-extensions']));
+  if (problem) return abortHandshake(ws, socket, problem);
+  ws.setSocket(socket, head, socketOptions(hs.opts));
 }
 
 function netConnect(options: net.NetConnectOpts & { socketPath?: string; path?: string }): net.Socket {

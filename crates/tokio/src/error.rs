@@ -64,6 +64,12 @@ enum Handshake {
     Request(InvalidHeader),
     /// The transport ended in the middle of the handshake.
     Eof,
+    /// The HTTP/2 server did not enable extended CONNECT (RFC 8441 §3).
+    #[cfg_attr(
+        not(feature = "http2"),
+        expect(dead_code, reason = "only the HTTP/2 client builds it")
+    )]
+    NoExtendedConnect,
 }
 
 impl Error {
@@ -104,6 +110,11 @@ impl Error {
 
     pub(crate) fn handshake_eof() -> Self {
         Self::new(Kind::Handshake(Handshake::Eof))
+    }
+
+    #[cfg(feature = "http2")]
+    pub(crate) fn extended_connect_unsupported() -> Self {
+        Self::new(Kind::Handshake(Handshake::NoExtendedConnect))
     }
 
     pub(crate) fn send(err: SendError) -> Self {
@@ -151,6 +162,13 @@ impl Error {
     /// The opening handshake failed (either side).
     pub fn is_handshake(&self) -> bool {
         matches!(self.kind, Kind::Handshake(_))
+    }
+
+    /// The HTTP/2 server did not send `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1`,
+    /// so no WebSocket can be opened on that connection (also
+    /// [`is_handshake`](Self::is_handshake)).
+    pub fn is_extended_connect_unsupported(&self) -> bool {
+        matches!(self.kind, Kind::Handshake(Handshake::NoExtendedConnect))
     }
 
     /// The application passed an invalid close code, a close reason over 123
@@ -232,6 +250,9 @@ impl fmt::Display for Handshake {
             Handshake::Response(err) => err.fmt(f),
             Handshake::Request(err) => err.fmt(f),
             Handshake::Eof => f.write_str("the connection ended during the handshake"),
+            Handshake::NoExtendedConnect => {
+                f.write_str("the HTTP/2 server does not support extended CONNECT (RFC 8441)")
+            }
         }
     }
 }

@@ -54,15 +54,38 @@
 //! | `handshake` | [`accept`]/[`accept_with`] and [`connect`] over any transport, [`Request`], [`AcceptOptions`] |
 //! | `tcp` | [`connect_tcp`] for `ws://` URLs |
 //! | [`tls`] | `wss://` with tokio-rustls on ring (feature `tls`) |
-//! | [`axum`] | the `WebSocketUpgrade` extractor (feature `axum`) |
+//! | [`axum`] | the `WebSocketUpgrade` extractor, HTTP/1.1 and (with `http2`) HTTP/2 (feature `axum`) |
+//! | [`h2`] | WebSockets over HTTP/2, RFC 8441: server and client connections and the `H2Stream` transport (feature `http2`) |
+//! | `http_fields` | `http` header maps as the core's header lists (features `axum`, `http2`) |
 //! | `message`, `utf8_bytes` | [`Message`], [`CloseFrame`], [`Utf8Bytes`] |
 //! | `config` | [`Config`]: engine options plus handshake and deflate options |
 //! | `error` | the opaque [`Error`] with `is_*` predicates |
 //!
+//! # HTTP/2 (feature `http2`)
+//!
+//! Over HTTP/2 a WebSocket is one stream of a multiplexed connection,
+//! opened with an extended CONNECT (`:protocol websocket`) and answered
+//! with 200 (RFC 8441). [`h2::accept`] serves a connection and yields each
+//! accepted WebSocket; [`h2::connect`] opens one, and
+//! [`h2::ClientConnection`] opens many on one connection after checking
+//! that the server enabled extended CONNECT
+//! ([`Error::is_extended_connect_unsupported`] otherwise). Both yield the
+//! same [`WebSocketStream`], over an [`h2::H2Stream`]: frames, limits,
+//! compression and the closing handshake are unchanged. The transport
+//! releases HTTP/2 flow-control credit only as the WebSocket reads, so a
+//! slow reader pushes back on its own stream, while DATA frames are always
+//! drained from h2 so a paused reader never trips h2's small-frame limit
+//! for the whole connection. A WebSocket dropped without closing resets its
+//! stream with `CANCEL`; a peer reset or a lost connection ends it with
+//! 1006. With the `axum` feature as well, the axum extractor accepts both
+//! HTTP versions on one route (see [`axum`]).
+//!
 //! # Runtime requirements
 //!
 //! A tokio runtime with the I/O driver, and the time driver once a closing
-//! handshake starts (the close timeout uses `tokio::time`).
+//! handshake starts (the close timeout uses `tokio::time`). The HTTP/2
+//! connections spawn tasks (the connection driver and one reader per
+//! stream), so they need to run inside a tokio runtime.
 
 #![cfg_attr(not(test), warn(missing_docs))]
 
@@ -78,6 +101,10 @@ mod utf8_bytes;
 
 #[cfg(feature = "axum")]
 pub mod axum;
+#[cfg(feature = "http2")]
+pub mod h2;
+#[cfg(any(feature = "axum", feature = "http2"))]
+mod http_fields;
 #[cfg(feature = "tls")]
 pub mod tls;
 

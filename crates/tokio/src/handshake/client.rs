@@ -1,6 +1,6 @@
 //! The client's side of the opening handshake.
 
-use ferrows_core::deflate::{client_accept, client_offer, EXTENSION_NAME};
+use ferrows_core::deflate::{client_accept, client_offer, Negotiated, EXTENSION_NAME};
 use ferrows_core::handshake::{
     check_response_extensions, encode_request, generate_key, ClientHandshakeError, ClientRequest,
     ResponseHead, ResponseParser,
@@ -71,8 +71,7 @@ fn encode(request: &Request, key: &str, config: &Config) -> Result<Vec<u8>, Erro
     encode_request(&head).map_err(Error::request)
 }
 
-/// `check_response`, then the extension checks and permessage-deflate's
-/// `client_accept` when it was offered.
+/// `check_response`, then the extension checks of [`accept_extensions`].
 fn check(
     head: &ResponseHead,
     key: &str,
@@ -80,9 +79,23 @@ fn check(
     config: &Config,
 ) -> Result<Negotiation, ClientHandshakeError> {
     let accepted = head.check(key, &request.protocols)?;
+    let deflate = accept_extensions(accepted.extensions.as_deref(), config)?;
+    Ok(Negotiation {
+        protocol: accepted.protocol,
+        deflate,
+    })
+}
+
+/// The client's extension checks, shared by HTTP/1.1 and HTTP/2: the
+/// server's `Sec-WebSocket-Extensions` answer must only accept what was
+/// offered, and permessage-deflate's `client_accept` must agree with it.
+pub(crate) fn accept_extensions(
+    answer: Option<&str>,
+    config: &Config,
+) -> Result<Option<Negotiated>, ClientHandshakeError> {
     let offered = config.deflate_config();
-    let answers = check_response_extensions(accepted.extensions.as_deref(), offered.is_some())?;
-    let deflate = match offered {
+    let answers = check_response_extensions(answer, offered.is_some())?;
+    match offered {
         Some(options) if !answers.is_empty() => {
             let params: Vec<_> = answers
                 .iter()
@@ -91,12 +104,8 @@ fn check(
                 .collect();
             let agreement = client_accept(options, &params)
                 .map_err(|_| ClientHandshakeError::invalid_extensions())?;
-            Some(agreement.negotiated)
+            Ok(Some(agreement.negotiated))
         }
-        _ => None,
-    };
-    Ok(Negotiation {
-        protocol: accepted.protocol,
-        deflate,
-    })
+        _ => Ok(None),
+    }
 }

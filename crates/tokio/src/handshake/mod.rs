@@ -27,6 +27,11 @@ pub use server::{accept, accept_with, AcceptOptions};
 
 #[cfg(feature = "axum")]
 pub(crate) use server::{negotiate_deflate, select_protocol};
+#[cfg(feature = "http2")]
+pub(crate) use {
+    client::accept_extensions,
+    server::{negotiate, Agreement},
+};
 
 use crate::error::Error;
 

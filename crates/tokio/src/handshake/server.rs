@@ -5,7 +5,7 @@ use std::fmt;
 use ferrows_core::deflate::{server_accept, Negotiated, EXTENSION_NAME};
 use ferrows_core::handshake::{
     accept_key, client_error_response, encode_lines, response_101_lines, Rejection, RequestHead,
-    RequestParser, UpgradeRequest,
+    RequestParser, UpgradeFields,
 };
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
@@ -134,24 +134,51 @@ fn answer(
     options: &AcceptOptions,
 ) -> Result<(Vec<u8>, Negotiation), Rejection> {
     let upgrade = head.check_upgrade()?;
+    let agreement = negotiate(head, &upgrade.fields, config, options)?;
+    let accept = accept_key(upgrade.key.as_bytes());
+    let protocol = agreement.negotiation.protocol.as_deref();
+    let lines = response_101_lines(&accept, protocol, agreement.extensions.as_deref());
+    Ok((encode_lines(&lines), agreement.negotiation))
+}
+
+/// What a server's successful answer settles, whatever the HTTP version.
+#[derive(Debug, Default)]
+pub(crate) struct Agreement {
+    /// The subprotocol and permessage-deflate parameters for the stream.
+    pub(crate) negotiation: Negotiation,
+    /// The `Sec-WebSocket-Extensions` answer, if any.
+    pub(crate) extensions: Option<String>,
+}
+
+/// The server's negotiation shared by HTTP/1.1 (101) and HTTP/2 (200), run
+/// after the version's own checks passed: the application's
+/// [`check_request`](AcceptOptions::check_request), its subprotocol choice,
+/// then permessage-deflate when the config enables it.
+pub(crate) fn negotiate(
+    head: &RequestHead,
+    fields: &UpgradeFields,
+    config: &Config,
+    options: &AcceptOptions,
+) -> Result<Agreement, Rejection> {
     if let Some(check) = &options.check_request {
         check(head)?;
     }
     let selector = options.select_protocol.as_deref();
-    let protocol = select_protocol(&upgrade, |offered| selector.and_then(|f| f(offered)))?;
-    let (deflate, extensions) = negotiate_deflate(&upgrade, config)?;
-    let accept = accept_key(upgrade.key.as_bytes());
-    let lines = response_101_lines(&accept, protocol.as_deref(), extensions.as_deref());
-    Ok((encode_lines(&lines), Negotiation { protocol, deflate }))
+    let protocol = select_protocol(fields, |offered| selector.and_then(|f| f(offered)))?;
+    let (deflate, extensions) = negotiate_deflate(fields, config)?;
+    Ok(Agreement {
+        negotiation: Negotiation { protocol, deflate },
+        extensions,
+    })
 }
 
 /// The subprotocol `select` picks from the client's offer (400 for a bad
 /// `Sec-WebSocket-Protocol` header); a pick that was not offered is dropped.
 pub(crate) fn select_protocol(
-    upgrade: &UpgradeRequest,
+    fields: &UpgradeFields,
     select: impl FnOnce(&[String]) -> Option<String>,
 ) -> Result<Option<String>, Rejection> {
-    let offered = upgrade.subprotocols()?;
+    let offered = fields.subprotocols()?;
     if offered.is_empty() {
         return Ok(None);
     }
@@ -161,13 +188,13 @@ pub(crate) fn select_protocol(
 /// permessage-deflate for this request when the config enables it: the
 /// agreed parameters and the `Sec-WebSocket-Extensions` answer, or 400.
 pub(crate) fn negotiate_deflate(
-    upgrade: &UpgradeRequest,
+    fields: &UpgradeFields,
     config: &Config,
 ) -> Result<(Option<Negotiated>, Option<String>), Rejection> {
     let Some(options) = config.deflate_config() else {
         return Ok((None, None));
     };
-    let offers = upgrade.extension_offers()?;
+    let offers = fields.extension_offers()?;
     let params: Vec<_> = offers
         .iter()
         .filter(|offer| offer.name == EXTENSION_NAME)
