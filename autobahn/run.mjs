@@ -3,23 +3,28 @@
 //
 //   node autobahn/run.mjs --role server|client --impl <module> [--cases <preset|globs>] [--deflate auto|on|off]
 //        [--agent NAME] [--outdir DIR] [--expect FILE] [--write-expected FILE] [--timeout S] [--idle-timeout S]
-//        [--exclude globs] [--library-defaults] [--python PATH] [--verbose]
+//        [--exclude globs] [--library-defaults] [--python PATH] [--verbose] [--transport h1|h2]
 //   node autobahn/run.mjs --grade <index.json> --role server|client [--agent NAME] [--expect FILE]
 //
 // The impl module exports the ws API: `WebSocket` and `WebSocketServer` classes (optional: `agent`, a name;
 // `serverOptions` / `clientOptions`, merged into the constructor options). run.mjs builds the echo server and the
 // echo client from them, exactly as ws's test/autobahn-server.js and test/autobahn.js do.
+// `--transport h2` runs the same cases over HTTP/2 (RFC 8441) through h2-bridge.mjs: the echo server is
+// `new WebSocketServer({ server: http2.createServer() })`, the echo client gets the impl's `http2ClientOptions`
+// (default `{ http2: true }`), and the bridge translates between wstest's HTTP/1.1 and h2c.
 // Pass rule (autobahn.md section 6): behavior and behaviorClose both in {OK, INFORMATIONAL}; allow-list.json
 // excuses named cases. The last line printed is `N passed, N failed`; the exit code is 1 on any failure.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';
+import http2 from 'node:http2';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { h1ToH2, h2ToH1 } from './h2-bridge.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.dirname(HERE);
@@ -60,8 +65,10 @@ function parseCli() {
       python: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       'library-defaults': { type: 'boolean', default: false },
+      transport: { type: 'string', default: 'h1' },
     },
   });
+  if (!['h1', 'h2'].includes(values.transport)) usage('--transport must be h1 or h2');
   if (!['server', 'client'].includes(values.role)) usage('--role server|client is required');
   if (!values.grade && !values.impl) usage('--impl <module> is required');
   if (!['auto', 'on', 'off'].includes(values.deflate)) usage('--deflate must be auto, on or off');
@@ -236,31 +243,63 @@ class GroupClock {
 
 // ---------------------------------------------------------------- server role: wstest -m fuzzingclient
 
-async function startEchoServer(impl, options) {
+async function startEchoServer(impl, options, transport) {
   const { WebSocketServer } = impl;
-  const wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...options, ...impl.serverOptions });
-  await once(wss, 'listening');
+  let wss;
+  let h2server;
+  if (transport === 'h2') {
+    h2server = http2.createServer();
+    wss = new WebSocketServer({ server: h2server, ...options, ...impl.serverOptions });
+    h2server.listen(0, '127.0.0.1');
+    await once(h2server, 'listening');
+  } else {
+    wss = new WebSocketServer({ host: '127.0.0.1', port: 0, ...options, ...impl.serverOptions });
+    await once(wss, 'listening');
+  }
   let errors = 0;
   wss.on('connection', (ws) => {
     ws.on('message', (data, isBinary) => ws.send(data, { binary: isBinary }));
     ws.on('error', () => errors++);
   });
   return {
-    port: wss.address().port,
+    port: (h2server ?? wss).address().port,
     errors: () => errors,
-    close: () => new Promise((resolve) => {
-      for (const ws of wss.clients) ws.terminate();
-      wss.close(() => resolve());
-    }),
+    close: async () => {
+      await new Promise((resolve) => {
+        for (const ws of wss.clients) ws.terminate();
+        wss.close(() => resolve());
+      });
+      // The bridge's session is closed by then: close() waits for sessions to end.
+      if (h2server) await new Promise((resolve) => h2server.close(() => resolve()));
+    },
+  };
+}
+
+/** The bridge of --transport h2 for one role; logs how its connections ended. */
+async function startBridge(ctx, target) {
+  const seen = new Set(); // without --verbose, each distinct bridge message once
+  const bridge = await (ctx.role === 'server' ? h1ToH2 : h2ToH1)({
+    target,
+    log: (msg) => (ctx.verbose || !seen.has(msg)) && seen.add(msg) && log(`bridge: ${msg}`),
+  });
+  log(`h2-bridge (${ctx.role === 'server' ? 'HTTP/1.1 -> h2c' : 'h2c -> HTTP/1.1'}) on ${bridge.url} -> ${target}`);
+  return {
+    ...bridge,
+    close: async () => {
+      await bridge.close();
+      log(`h2-bridge closed: ${JSON.stringify(bridge.stats)}`);
+    },
   };
 }
 
 async function runServerRole(ctx) {
-  const server = await startEchoServer(ctx.impl, ctx.peerOptions);
-  log(`echo server (${ctx.agent}) on ws://127.0.0.1:${server.port}, options ${JSON.stringify(ctx.peerOptions)}`);
+  const server = await startEchoServer(ctx.impl, ctx.peerOptions, ctx.transport);
+  const h2 = ctx.transport === 'h2';
+  log(`echo server (${ctx.agent}) on ${h2 ? 'h2c http' : 'ws'}://127.0.0.1:${server.port}, options ${JSON.stringify(ctx.peerOptions)}`);
+  const bridge = h2 ? await startBridge(ctx, `http://127.0.0.1:${server.port}`) : null;
   const spec = readTemplate('fuzzingclient.json');
   Object.assign(spec, { outdir: ctx.outdir, cases: ctx.cases, 'exclude-cases': ctx.exclude });
-  spec.servers = [{ ...spec.servers[0], agent: ctx.agent, url: `ws://127.0.0.1:${server.port}` }];
+  spec.servers = [{ ...spec.servers[0], agent: ctx.agent, url: bridge?.url ?? `ws://127.0.0.1:${server.port}` }];
   const specFile = writeSpec(ctx, spec);
   const wstest = new Wstest(ctx.python, ['-m', 'fuzzingclient', '-s', specFile], ctx.wstestOptions);
   wstest.onCase = (id) => ctx.clock.start(id);
@@ -268,6 +307,7 @@ async function runServerRole(ctx) {
     await wstest.finish(ctx.totalTimeout * 1000);
   } finally {
     ctx.clock.stop();
+    await bridge?.close();
     await server.close();
     log(`echo server closed (${server.errors()} connection 'error' events, expected in failure cases)`);
   }
@@ -319,7 +359,7 @@ function session(ctx, url, onMessage, timeoutS) {
     const timer = setTimeout(() => abort(`no close within ${timeoutS} s`), timeoutS * 1000);
     ctx.stopped.then(() => abort('wstest exited'));
     try {
-      ws = new ctx.impl.WebSocket(url, { ...ctx.peerOptions, ...ctx.impl.clientOptions });
+      ws = new ctx.impl.WebSocket(url, { ...ctx.peerOptions, ...ctx.impl.clientOptions, ...ctx.transportOptions });
     } catch (err) {
       done(err);
       return;
@@ -332,9 +372,14 @@ function session(ctx, url, onMessage, timeoutS) {
 }
 
 async function runClientRole(ctx) {
-  const { wstest, url } = await startFuzzingServer(ctx);
+  const { wstest, url: fuzzingUrl } = await startFuzzingServer(ctx);
   ctx.stopped = wstest.exited;
-  log(`fuzzing server on ${url}; client ${ctx.agent}, options ${JSON.stringify(ctx.peerOptions)}`);
+  const bridge = ctx.transport === 'h2' ? await startBridge(ctx, fuzzingUrl).catch((err) => {
+    wstest.kill('the bridge did not start');
+    throw err;
+  }) : null;
+  const url = bridge?.url ?? fuzzingUrl;
+  log(`fuzzing server on ${fuzzingUrl}; client ${ctx.agent} on ${url}, options ${JSON.stringify({ ...ctx.peerOptions, ...ctx.transportOptions })}`);
   wstest.onCase = (id) => ctx.clock.start(id);
   let count = NaN;
   try {
@@ -360,7 +405,7 @@ async function runClientRole(ctx) {
     ctx.clock.stop();
     await wstest.finish(300_000).catch((e) => {
       if (!wstest.killReason?.startsWith('did not exit')) throw e;
-    });
+    }).finally(() => bridge?.close());
   }
   return wstest.cases;
 }
@@ -493,7 +538,7 @@ async function main() {
   } else {
     const ctx = await makeContext(opts);
     prepareOutdir(ctx.outdir);
-    log(`role=${ctx.role} impl=${opts.impl} cases=${opts.cases} (${ctx.cases.length} patterns) outdir=${path.relative(process.cwd(), ctx.outdir) || '.'}`);
+    log(`role=${ctx.role} transport=${ctx.transport} impl=${opts.impl} cases=${opts.cases} (${ctx.cases.length} patterns) outdir=${path.relative(process.cwd(), ctx.outdir) || '.'}`);
     try {
       caseIds = await (ctx.role === 'server' ? runServerRole(ctx) : runClientRole(ctx));
     } catch (err) {
@@ -530,9 +575,12 @@ async function makeContext(opts) {
   const slowCases = deflate ? 216 : 54;
   const totalTimeout = Number(opts.timeout ?? 1200 + slowCases * 20);
   const idleTimeout = Number(opts['idle-timeout']);
-  const outdir = path.resolve(opts.outdir ?? path.join(REPO, 'reports', 'autobahn', opts.role));
+  const transport = opts.transport;
+  const outdir = path.resolve(opts.outdir
+    ?? path.join(REPO, 'reports', 'autobahn', transport === 'h1' ? opts.role : `${opts.role}-${transport}`));
   return {
-    role: opts.role, impl, cases, outdir,
+    role: opts.role, impl, cases, outdir, transport,
+    transportOptions: transport === 'h2' ? (impl.http2ClientOptions ?? { http2: true }) : {},
     peerOptions: { perMessageDeflate: deflate, ...(opts['library-defaults'] ? {} : CONFORMANCE_OPTIONS) },
     idleTimeout, totalTimeout, verbose: opts.verbose,
     exclude: splitGlobs(opts.exclude),

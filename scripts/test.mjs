@@ -5,7 +5,8 @@
 //   rust      cargo test for the workspace, the tokio crate with its tls and axum features, and the
 //             loom models of the lock-free queues
 //   js        ava: the ws-compatible API, WebSocketStream, demo and browser tests
-//   autobahn  Autobahn|TestSuite cases 1-10 in both roles (the full 517: `npm run test:autobahn:all`)
+//   autobahn  Autobahn|TestSuite cases 1-10 in both roles, and the ci preset over HTTP/2 in both roles
+//             (the full 517: `npm run test:autobahn:all`, `npm run test:autobahn:h2:all`)
 //   fuzz      every fuzz target for a bounded time (FERROWS_FUZZ_SECONDS, default 20 s each)
 //
 // `node scripts/test.mjs rust js` runs a subset.
@@ -39,6 +40,10 @@ const steps = {
     ['bash', ['autobahn/setup.sh']],
     ['node', ['autobahn/run.mjs', '--role', 'server', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'no-deflate', '--expect', 'autobahn/expected-server.json']],
     ['node', ['autobahn/run.mjs', '--role', 'client', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'no-deflate', '--expect', 'autobahn/expected-client.json']],
+    // The same goldens over HTTP/2 (RFC 8441) through autobahn/h2-bridge.mjs, with the deflate smoke cases
+    // (`npm run test:autobahn:h2`; about 1.5 min per role).
+    ['node', ['autobahn/run.mjs', '--role', 'server', '--impl', 'autobahn/ferrows-impl.mjs', '--transport', 'h2', '--cases', 'ci', '--expect', 'autobahn/expected-server.json']],
+    ['node', ['autobahn/run.mjs', '--role', 'client', '--impl', 'autobahn/ferrows-impl.mjs', '--transport', 'h2', '--cases', 'ci', '--expect', 'autobahn/expected-client.json']],
   ],
   fuzz: [['bash', ['fuzz/run.sh', fuzzSeconds]]],
 };
