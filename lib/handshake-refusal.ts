@@ -39,13 +39,7 @@ export function abortOrEmitClientError(
   message: string,
   headers?: http.OutgoingHttpHeaders,
 ): void {
-  if (server.listenerCount('wsClientError')) {
-    const err = new Error(message);
-    Error.captureStackTrace(err, abortOrEmitClientError);
-    server.emit('wsClientError', err, socket, req);
-  } else {
-    abortHandshake(socket, code, message, headers);
-  }
+  clientErrorOr(server, message, socket, req, () => abortHandshake(socket, code, message, headers));
 }
 
 /** `abortOrEmitClientError` for a stream: `'wsClientError'` gets the stream as its socket. */
@@ -57,11 +51,13 @@ export function streamClientError(
   message: string,
   headers?: http.OutgoingHttpHeaders,
 ): void {
-  if (server.listenerCount('wsClientError')) {
-    const err = new Error(message);
-    Error.captureStackTrace(err, streamClientError);
-    server.emit('wsClientError', err, stream, req);
-  } else {
-    refuseStream(stream, code, message, headers);
-  }
+  clientErrorOr(server, message, stream, req, () => refuseStream(stream, code, message, headers));
+}
+
+/** Emits `'wsClientError'` when someone listens; otherwise `refuse` answers the client. */
+function clientErrorOr(server: EventEmitter, message: string, socket: unknown, req: unknown, refuse: () => void): void {
+  if (server.listenerCount('wsClientError') === 0) return refuse();
+  const err = new Error(message);
+  Error.captureStackTrace(err, clientErrorOr);
+  server.emit('wsClientError', err, socket, req);
 }

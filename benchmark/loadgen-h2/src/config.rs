@@ -2,6 +2,7 @@
 
 use std::net::Ipv4Addr;
 
+use ferrows_loadgen::args::{kind, num, sources};
 use ferrows_loadgen::payload::Kind;
 
 /// Usage text.
@@ -75,13 +76,6 @@ impl Config {
             Kind::Binary => "binary",
         }
     }
-}
-
-fn num<T: std::str::FromStr>(name: &str, value: Option<String>) -> Result<T, String> {
-    let value = value.ok_or_else(|| format!("{name} needs a value"))?;
-    value
-        .parse()
-        .map_err(|_| format!("bad value for {name}: {value:?}"))
 }
 
 /// Parses the arguments (without the program name).
@@ -159,24 +153,6 @@ fn mode(s: &str) -> Result<Mode, String> {
         "connect" => Ok(Mode::Connect),
         _ => Err(format!("unknown mode {s:?}")),
     }
-}
-
-fn kind(s: &str) -> Result<Kind, String> {
-    match s {
-        "text" => Ok(Kind::Text),
-        "binary" => Ok(Kind::Binary),
-        _ => Err(format!("unknown type {s:?}")),
-    }
-}
-
-fn sources(s: &str) -> Result<Vec<Ipv4Addr>, String> {
-    s.split(',')
-        .map(|a| {
-            a.trim()
-                .parse()
-                .map_err(|_| format!("bad source address {a:?}"))
-        })
-        .collect()
 }
 
 #[cfg(test)]

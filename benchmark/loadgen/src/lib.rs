@@ -4,6 +4,7 @@
 //! Both send the same masked frames and sequence-numbered payloads, verify every echo with the
 //! same receiver, and print the same JSON result line.
 
+pub mod args;
 pub mod deflate;
 pub mod frame;
 pub mod handshake;
