@@ -220,8 +220,25 @@ export function checkKind(sc, sv) {
 /** [generator binary, arguments] for `scenario` (an entry of SCENARIOS) on server `sv`. */
 export function generator(scenario, sv, opts) {
   const h2 = SERVERS[sv].h2;
-  if (h2) return [LOADGEN_H2, [...scenario.loadgen(opts), ...(h2 === 'raw' ? ['--raw'] : [])]];
+  if (h2) return [LOADGEN_H2, h2 === 'raw' ? rawArgs(scenario.loadgen(opts)) : scenario.loadgen(opts)];
   return [LOADGEN, (scenario.h1 ?? scenario.loadgen)(opts)];
+}
+
+/**
+ * The arguments for the raw ceiling: `--raw`, and each message as many bytes as the WebSocket
+ * frame a client sends for that payload (header and masking key included), so the bare echo moves
+ * the same bytes through Node's http2 as the WebSocket scenario does. (Node's http2 also writes a
+ * stream's pending output at once when it exceeds 4096 bytes, so a 4 KiB payload without its frame
+ * header would sit just under that threshold and flatter the ceiling.)
+ */
+export function rawArgs(args) {
+  const out = [...args, '--raw'];
+  const at = out.indexOf('--size');
+  if (at !== -1) {
+    const size = Number(out[at + 1]);
+    out[at + 1] = String(size + (size < 126 ? 2 : size < 65536 ? 4 : 10) + 4);
+  }
+  return out;
 }
 
 function h2echo(o, conns, streams, inflight, size, type) {

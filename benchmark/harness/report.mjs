@@ -162,9 +162,9 @@ function h2section(r) {
 
 No other Node library offers WebSockets over HTTP/2 (RFC 8441), so the references are measured in the same run:
 - **Node http2 bare echo (ceiling)**: Node's own \`http2\` server (h2c, extended CONNECT enabled) whose streams
-  are answered 200 and write back exactly what they read. It carries the same payload bytes per message, without
-  WebSocket frame headers or masking (the generator runs with \`--raw\`), so it is what Node's HTTP/2 stack alone
-  costs: the ceiling for a path that JS owns.
+  are answered 200 and write back exactly what they read. Each message is as many plain bytes as the client's
+  WebSocket frame (the generator runs with \`--raw\`), so it is what Node's HTTP/2 stack alone costs for the same
+  bytes: the ceiling for a path that JS owns.
 - **ferrows, HTTP/1.1 (reference)**: ferrows' ws-API server over HTTP/1.1, one TCP connection per WebSocket, with the
   same number of WebSockets, message size and messages in flight (for the setup rate: the \`accept\` cycle, which
   has no echo).

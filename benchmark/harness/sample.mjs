@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { generator, LOADGEN, LOADGEN_H2, SERVERS } from './config.mjs';
+import { generator, LOADGEN, LOADGEN_H2, rawArgs, SERVERS } from './config.mjs';
 
 const SERVER_CPU = 0;
 const LOADGEN_CPU = 1;
@@ -218,7 +218,7 @@ const CHECKS = {
 function checkCommand(name, kind, args) {
   const common = ['--warmup', '0', '--duration', '0.3'];
   if (kind !== 'h2') return [LOADGEN, [...args, ...common]];
-  return [LOADGEN_H2, [...args, ...common, ...(SERVERS[name].h2 === 'raw' ? ['--raw'] : [])]];
+  return [LOADGEN_H2, SERVERS[name].h2 === 'raw' ? rawArgs([...args, ...common]) : [...args, ...common]];
 }
 
 /** Runs the echo checks of `kinds` against a fresh `name`; returns kind → null or an error. */
