@@ -136,7 +136,9 @@ test('GOAWAY: open WebSockets keep working, new ones are refused', async (t) => 
   t.is((await open.peer.readClose()).code, 1000);
 });
 
-test('1,000 WebSockets reset mid-message leave no stream, WebSocket or memory behind', async (t) => {
+// Serial: ava runs a file's other tests concurrently in this process, and their 16 MiB messages
+// would show in this test's RSS.
+test.serial('1,000 WebSockets reset mid-message leave no stream, WebSocket or memory behind', async (t) => {
   const setup = await h2Server(t);
   let opened = 0;
   let closed1006 = 0;
@@ -154,10 +156,11 @@ test('1,000 WebSockets reset mid-message leave no stream, WebSocket or memory be
   const session = await h2Session(t, setup);
   let before = 0;
   for (let round = 0; round < 10; round++) {
-    // After a warm-up round, a leaked 100 KB partial message per WebSocket would add 90 MB.
+    // After a warm-up round, a leaked 150 KB partial message per WebSocket would add 135 MB; RSS
+    // itself moves by up to ~45 MB between runs (V8 heap growth, allocator caches).
     if (round === 1) before = process.memoryUsage().rss;
     const peers = await Promise.all(Array.from({ length: 100 }, () => h2Connect(session)));
-    const partial = frame(2, Buffer.alloc(200_000, 5)).subarray(0, 100_000);
+    const partial = frame(2, Buffer.alloc(300_000, 5)).subarray(0, 150_000);
     for (const p of peers) p.stream.write(partial);
     await new Promise((resolve) => setTimeout(resolve, 20));
     for (const p of peers) p.stream.close(http2.constants.NGHTTP2_CANCEL);
@@ -172,5 +175,5 @@ test('1,000 WebSockets reset mid-message leave no stream, WebSocket or memory be
   t.false(session.closed);
   const grown = process.memoryUsage().rss - before;
   t.log(`RSS grew ${(grown / 1024 / 1024).toFixed(1)} MiB over 900 reset WebSockets`);
-  t.true(grown < 40 * 1024 * 1024, 'no per-WebSocket retention');
+  t.true(grown < 80 * 1024 * 1024, 'no per-WebSocket retention');
 });
