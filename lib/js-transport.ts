@@ -27,11 +27,13 @@ export class JsTransport implements Transport {
   readonly #sink: TransportSink;
   #closed = false;
   /**
-   * Non-null while the events of one read are delivered: what handlers send then stays in the
+   * True while the events of one read are delivered: what handlers send then stays in the
    * engine and leaves in one write after the last event (an echo of 16 messages read together is
-   * one write, and over HTTP/2 one DATA frame, not 16); these are the callbacks of those sends.
+   * one write, and over HTTP/2 one DATA frame, not 16).
    */
-  #batch: WriteCallback[] | null = null;
+  #delivering = false;
+  /** The callbacks of the sends held while delivering (created only when a send has one). */
+  #held: WriteCallback[] | null = null;
   /** The engine's output position after the last queued frame, and the bytes taken from it. */
   #queued = 0;
   #taken = 0;
@@ -55,7 +57,7 @@ export class JsTransport implements Transport {
     let count = engine.receive(chunk, Date.now());
     let slab: Buffer | undefined;
     let start = 0;
-    const batch: WriteCallback[] = (this.#batch = []);
+    this.#delivering = true;
     try {
       while (count > 0) {
         for (let i = 0, at = 0; i < count; i++, at += RECORD) {
@@ -66,9 +68,11 @@ export class JsTransport implements Transport {
         count = count === TABLE_RECORDS ? engine.nextRecords(start) : 0;
       }
     } finally {
-      this.#batch = null;
+      this.#delivering = false;
+      const held = this.#held;
+      this.#held = null;
       engine.commit(Date.now());
-      this.#flush(batch.length === 0 ? undefined : batch.length === 1 ? batch[0] : (err) => runAll(batch, err));
+      this.#flush(held === null ? undefined : held.length === 1 ? held[0] : (err) => runAll(held, err));
     }
     if (engine.aborted) this.destroy();
     else if (engine.shouldShutdown) this.socket.end();
@@ -116,8 +120,8 @@ export class JsTransport implements Transport {
 
   /** Writes everything the engine queued; `cb` fires when those bytes are flushed. */
   #flush(cb: WriteCallback | undefined): void {
-    if (this.#batch !== null) {
-      if (cb) this.#batch.push(cb);
+    if (this.#delivering) {
+      if (cb) (this.#held ??= []).push(cb);
       return;
     }
     const out = this.#engine.takeOutput();
@@ -178,7 +182,7 @@ export class JsTransport implements Transport {
   }
 
   bufferedAmount(): number {
-    const held = this.#batch === null ? 0 : Math.max(0, this.#queued - this.#taken);
+    const held = this.#delivering ? Math.max(0, this.#queued - this.#taken) : 0;
     return this.socket.writableLength + held;
   }
 }

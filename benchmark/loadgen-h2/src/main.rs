@@ -43,10 +43,6 @@ fn start(cfg: config::Config) -> Result<json::Obj, String> {
     out
 }
 
-#[expect(
-    clippy::print_stdout,
-    reason = "the result line is the program's output"
-)]
 fn main() -> ExitCode {
     let cfg = match config::parse(std::env::args().skip(1)) {
         Ok(cfg) => cfg,
@@ -55,20 +51,5 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match start(cfg) {
-        Ok(obj) => {
-            println!("{}", obj.bool("ok", true).finish());
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            println!(
-                "{}",
-                json::Obj::new()
-                    .bool("ok", false)
-                    .str("error", &err)
-                    .finish()
-            );
-            ExitCode::FAILURE
-        }
-    }
+    json::report(start(cfg))
 }

@@ -87,6 +87,26 @@ impl Obj {
     }
 }
 
+/// Prints a run's result line (`{"ok":true,…}` or `{"ok":false,"error":…}`) and gives the
+/// process's exit code: the closing step of both generators.
+#[expect(
+    clippy::print_stdout,
+    reason = "the result line is the program's output"
+)]
+pub fn report(result: Result<Obj, String>) -> std::process::ExitCode {
+    match result {
+        Ok(obj) => {
+            println!("{}", obj.bool("ok", true).finish());
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            let obj = Obj::new().bool("ok", false).str("error", &err);
+            println!("{}", obj.finish());
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

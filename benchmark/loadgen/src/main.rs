@@ -41,10 +41,6 @@ fn run(cfg: &config::Config) -> Result<json::Obj, String> {
     }
 }
 
-#[expect(
-    clippy::print_stdout,
-    reason = "the result line is the program's output"
-)]
 fn main() -> ExitCode {
     let cfg = match config::parse(std::env::args().skip(1)) {
         Ok(cfg) => cfg,
@@ -53,20 +49,5 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match run(&cfg) {
-        Ok(obj) => {
-            println!("{}", obj.bool("ok", true).finish());
-            ExitCode::SUCCESS
-        }
-        Err(err) => {
-            println!(
-                "{}",
-                json::Obj::new()
-                    .bool("ok", false)
-                    .str("error", &err)
-                    .finish()
-            );
-            ExitCode::FAILURE
-        }
-    }
+    json::report(run(&cfg))
 }
