@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import { listen, messages, next, shutdown, WebSocket, type WebSocketT } from './helpers.ts';
 
 const require = createRequire(import.meta.url);
-const native = require('../binding.js') as { maskKernel(): string; acceptKey(key: string): string };
+const { native } = require('../dist/lib/native.js') as { native: { maskKernel(): string; acceptKey(key: string): string } };
 
 test('the addon loads and reports a masking kernel', (t) => {
   t.regex(native.maskKernel(), /^(avx512bw|avx2|sse2|neon|scalar)$/);

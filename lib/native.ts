@@ -4,10 +4,10 @@
  */
 import * as path from 'node:path';
 import type * as Binding from '../binding';
+import { loadNative } from './load-native';
 
-/** The napi-rs loader picks the `.node` file (or platform package) for this machine. */
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-export const native: typeof Binding = require(path.join(__dirname, '..', '..', 'binding.js'));
+/** The `.node` file (or platform package) for this machine; the package root is two levels up from `dist/lib`. */
+export const native: typeof Binding = loadNative(path.join(__dirname, '..', '..'));
 
 /** `i32`s per event record. */
 export const RECORD = 5;

@@ -5,6 +5,8 @@
 //   rust      cargo test for the workspace, the tokio crate with its tls and axum features, and the
 //             loom models of the lock-free queues
 //   js        ava: the ws-compatible API, WebSocketStream, demo and browser tests
+//   package   the published tarballs installed with no toolchain and run under Node 18-26 and Bun
+//             (scripts/package/smoke.mjs)
 //   autobahn  Autobahn|TestSuite cases 1-10 in both roles, and the ci preset over HTTP/2 in both roles
 //             (the full 517: `npm run test:autobahn:all`, `npm run test:autobahn:h2:all`)
 //   fuzz      every fuzz target for a bounded time (FERROWS_FUZZ_SECONDS, default 20 s each)
@@ -36,6 +38,7 @@ const steps = {
     ],
   ],
   js: [['npx', ['ava']]],
+  package: [['node', ['scripts/package/smoke.mjs']]],
   autobahn: [
     ['bash', ['autobahn/setup.sh']],
     ['node', ['autobahn/run.mjs', '--role', 'server', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'no-deflate', '--expect', 'autobahn/expected-server.json']],
@@ -55,7 +58,7 @@ for (const name of selected) {
     process.exit(2);
   }
 }
-if (!existsSync('dist/index.js') || !existsSync('binding.js')) {
+if (!existsSync('dist/index.js') || !existsSync('binding.d.ts')) {
   console.error('The addon is not built: run `npm install` (or `npm run build`) first.');
   process.exit(1);
 }
