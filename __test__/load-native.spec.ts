@@ -20,7 +20,7 @@ const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'
 };
 
 type Host = import('../lib/load-native.ts').Host;
-const glibcX64: Host = { platform: 'linux', arch: 'x64', libc: 'glibc', runtime: 'Node 22.0.0' };
+const glibcX64: Host = { platform: 'linux', arch: 'x64', libc: 'glibc', runtime: 'Node 22.0.0', napi: 10 };
 const muslX64: Host = { ...glibcX64, libc: 'musl' };
 
 /** A `require` over a fake module table: a value loads, an Error is thrown, absent ids are MODULE_NOT_FOUND. */
@@ -80,13 +80,20 @@ test('the platform package is loaded when its version matches', (t) => {
 });
 
 test('an unsupported platform names itself, the supported ones and the way out', (t) => {
-  const error = loadError(t, { platform: 'linux', arch: 'riscv64', libc: 'glibc', runtime: 'Node 24.0.0' }, {});
+  const error = loadError(t, { ...glibcX64, arch: 'riscv64', runtime: 'Node 24.0.0' }, {});
   t.is(error.code, 'ERR_FERROWS_UNSUPPORTED_PLATFORM');
   t.regex(error.message, /no prebuilt binary for linux-riscv64-gnu \(Node 24\.0\.0\)/);
   t.regex(error.message, /linux-x64-gnu, .*darwin-arm64/);
   t.regex(error.message, /Build it from source/);
-  const freebsd = loadError(t, { platform: 'freebsd', arch: 'x64', libc: null, runtime: 'Node 24.0.0' }, {});
+  const freebsd = loadError(t, { ...glibcX64, platform: 'freebsd', libc: null }, {});
   t.regex(freebsd.message, /freebsd-x64/);
+});
+
+test('a runtime without Node-API 9 is refused before anything is loaded', (t) => {
+  const file = path.join('/pkg', 'ferrows.linux-x64-gnu.node');
+  const error = loadError(t, { ...glibcX64, runtime: 'Node 18.16.1', napi: 8 }, { [file]: 'local' }, [file]);
+  t.is(error.code, 'ERR_FERROWS_UNSUPPORTED_RUNTIME');
+  t.regex(error.message, /needs Node-API 9 \(Node 18\.17, 20\.3 or later\); Node 18\.16\.1 has Node-API 8/);
 });
 
 test('a skipped optional dependency is named with its version and the command that installs it', (t) => {

@@ -18,6 +18,8 @@ export interface Host {
   libc: 'glibc' | 'musl' | null;
   /** e.g. `Node 22.1.0` or `Bun 1.4.4`, for messages. */
   runtime: string;
+  /** The Node-API version the runtime implements. */
+  napi: number;
 }
 
 /** The fields of `package.json` the loader reads. */
@@ -34,7 +36,11 @@ type Exists = (file: string) => boolean;
 
 /** An addon that could not be loaded: `code` tells why, `message` what to do. */
 export class NativeLoadError extends Error {
-  readonly code: 'ERR_FERROWS_UNSUPPORTED_PLATFORM' | 'ERR_FERROWS_BINARY_MISSING' | 'ERR_FERROWS_BINARY_LOAD';
+  readonly code:
+    | 'ERR_FERROWS_UNSUPPORTED_RUNTIME'
+    | 'ERR_FERROWS_UNSUPPORTED_PLATFORM'
+    | 'ERR_FERROWS_BINARY_MISSING'
+    | 'ERR_FERROWS_BINARY_LOAD';
 
   constructor(code: NativeLoadError['code'], message: string, cause?: unknown) {
     super(message, cause === undefined ? undefined : { cause });
@@ -67,6 +73,7 @@ export function currentHost(): Host {
     arch: process.arch,
     libc: process.platform === 'linux' ? linuxLibc() : null,
     runtime: bun ? `Bun ${bun}` : `Node ${process.versions.node}`,
+    napi: Number(process.versions.napi ?? NAPI_VERSION),
   };
 }
 
@@ -86,11 +93,10 @@ export function loadNative<T>(root: string, host: Host = currentHost(), load: Re
   const platform = platformOf(host);
   const pkg = `${manifest.name}-${platform}`;
   const supported = manifest.napi.targets.map(platformOfTarget);
-  const napi = Number(process.versions.napi ?? NAPI_VERSION);
-  if (napi < NAPI_VERSION) {
+  if (host.napi < NAPI_VERSION) {
     throw new NativeLoadError(
-      'ERR_FERROWS_UNSUPPORTED_PLATFORM',
-      `${manifest.name} needs Node-API ${NAPI_VERSION} (Node 18.17, 20.3 or later); ${host.runtime} has Node-API ${napi}. ` +
+      'ERR_FERROWS_UNSUPPORTED_RUNTIME',
+      `${manifest.name} needs Node-API ${NAPI_VERSION} (Node 18.17, 20.3 or later); ${host.runtime} has Node-API ${host.napi}. ` +
         'Upgrade the runtime.',
     );
   }

@@ -5,8 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** One pinned version per supported Node major, and the Bun the README names. */
+/** One pinned version per supported Node major (and the oldest that `engines` admits), and the Bun the README names. */
 export const RUNTIMES = {
+  'node18.17': { pkg: 'node-linux-{arch}', version: '18.17.0', bin: 'bin/node' },
   node18: { pkg: 'node-linux-{arch}', version: '18.20.8', bin: 'bin/node' },
   node20: { pkg: 'node-linux-{arch}', version: '20.20.2', bin: 'bin/node' },
   node22: { pkg: 'node-linux-{arch}', version: '22.23.5', bin: 'bin/node' },
@@ -15,12 +16,15 @@ export const RUNTIMES = {
   bun: { pkg: '@oven/bun-linux-{arch}', version: '1.4.4', bin: 'bin/bun' },
 };
 
+/** A Node just below `engines` (Node-API 8), which must be refused with the loader's own error. */
+export const TOO_OLD = { 'node18.16': { pkg: 'node-linux-{arch}', version: '18.16.1', bin: 'bin/node' } };
+
 /**
  * The path of runtime `name`'s executable for `arch` (`x64` or `arm64`), fetched into `cacheDir` if absent.
  * @param {string} name @param {string} arch @param {string} cacheDir
  */
 export function runtimePath(name, arch, cacheDir) {
-  const spec = RUNTIMES[name];
+  const spec = RUNTIMES[name] ?? TOO_OLD[name];
   if (!spec) throw new Error(`unknown runtime ${name}; known: ${Object.keys(RUNTIMES).join(', ')}`);
   const pkg = spec.pkg.replace('{arch}', name === 'bun' && arch === 'arm64' ? 'aarch64' : arch);
   const dir = join(cacheDir, `${pkg.replace('/', '+')}-${spec.version}`);

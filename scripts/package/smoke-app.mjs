@@ -1,7 +1,8 @@
 // Run inside an empty project where `ferrows` was installed from its tarballs: a user's first program.
 // A permessage-deflate echo (server and client), a wss echo on `https.createServer`, and a
 // `WebSocketStream` round trip, through both entry points (ESM `import`, CommonJS `require`).
-// Prints one JSON line; exits non-zero on any failure. argv[2], argv[3]: TLS key and certificate files.
+// Prints one JSON line; exits non-zero on any failure. argv[2], argv[3]: TLS key and certificate files;
+// argv[4]: the platform package, whose binary reports the masking kernel the CPU probe chose.
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
 import { createRequire } from 'node:module';
@@ -88,6 +89,7 @@ try {
     JSON.stringify({
       runtime: bun ? `bun ${bun}` : `node ${process.versions.node}`,
       arch: process.arch,
+      kernel: require(process.argv[4]).maskKernel(),
       transport: deflate.native ? 'native' : 'js',
       deflate: deflate.extensions,
       tls: tls.native ? 'native' : 'js',

@@ -7,22 +7,29 @@
 //
 //   node scripts/package/smoke.mjs [--runtimes node18,node20,...,bun] [--arch arm64 --emulator "qemu-aarch64 -L /usr/aarch64-linux-gnu"]
 //
+// `--runtimes current` runs only the Node that runs this script (the release workflow does that on
+// macOS and Windows, where the npm registry's Node packages do not apply).
+//
 // Prints the matrix and writes it to target/package/matrix-<arch>.json.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { RUNTIMES, runtimePath } from './runtimes.mjs';
+import { createRequire } from 'node:module';
+import { RUNTIMES, TOO_OLD, runtimePath } from './runtimes.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
 const arch = arg('--arch', process.arch);
-const emulator = arg('--emulator', '')?.split(' ').filter(Boolean) ?? [];
+const emulator = arg('--emulator', '').split(' ').filter(Boolean);
+// The emulator is found on this process's PATH: the app runs with a PATH that holds only `node`.
+if (emulator.length) emulator[0] = execFileSync('sh', ['-c', `command -v ${emulator[0]}`], { encoding: 'utf8' }).trim();
 const runtimes = arg('--runtimes', Object.keys(RUNTIMES).join(',')).split(',');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const platform = `linux-${arch}-gnu`;
+const { currentHost, platformOf } = createRequire(import.meta.url)(join(root, 'dist', 'lib', 'load-native.js'));
+const platform = platformOf({ ...currentHost(), arch });
 const work = mkdtempSync(join(tmpdir(), 'ferrows-smoke-'));
 const started = Date.now();
 
@@ -30,6 +37,7 @@ const started = Date.now();
 function bareEnv() {
   const bin = join(work, 'bin');
   mkdirSync(bin);
+  if (process.platform === 'win32') return { ...process.env, npm_config_cache: join(work, 'npm-cache') };
   symlinkSync(process.execPath, join(bin, 'node'));
   const env = { PATH: bin, HOME: work, npm_config_cache: join(work, 'npm-cache'), npm_config_update_notifier: 'false' };
   for (const tool of ['cargo', 'rustc', 'cc', 'gcc', 'clang', 'make', 'python3']) {
@@ -44,7 +52,7 @@ function install(name, tarballs, env) {
   const project = join(work, name);
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: `smoke-${name}`, private: true, type: 'module' }));
-  const npm = realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
+  const npm = npmCli();
   const platformFlags = arch === process.arch ? [] : [`--cpu=${arch}`, '--os=linux', '--libc=glibc'];
   execFileSync(process.execPath, [npm, 'install', '--offline', '--no-audit', '--no-fund', ...platformFlags, ...tarballs], {
     cwd: project,
@@ -52,6 +60,15 @@ function install(name, tarballs, env) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return project;
+}
+
+/** npm's own script, run with `node` so that the bare PATH needs nothing else. */
+function npmCli() {
+  const prefix = dirname(process.execPath);
+  for (const candidate of [join(prefix, '..', 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js'), join(prefix, 'node_modules', 'npm', 'bin', 'npm-cli.js')]) {
+    if (existsSync(candidate)) return candidate;
+  }
+  return realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
 }
 
 /** The TLS key and certificate the app's wss echo uses (CN=localhost). */
@@ -66,11 +83,13 @@ function makeCertificate() {
 
 /** Runs `script` in `project` under runtime `name`; returns its JSON line or throws with its output. */
 function run(name, project, script, args, env) {
-  const bin = runtimePath(name, arch, join(root, '.cache', 'runtimes'));
+  const bin = name === 'current' ? process.execPath : runtimePath(name, arch, join(root, '.cache', 'runtimes'));
   const [cmd, ...pre] = emulator.length ? [...emulator, bin] : [bin];
   const t0 = Date.now();
   const result = spawnSync(cmd, [...pre, script, ...args], { cwd: project, env, encoding: 'utf8', timeout: 300_000 });
-  if (result.status !== 0) throw new Error(`${name}: exit ${result.status ?? result.signal}\n${result.stdout}${result.stderr}`);
+  if (result.status !== 0) {
+    throw new Error(`${name}: ${result.error ?? `exit ${result.status ?? result.signal}`}\n${result.stdout}${result.stderr}`);
+  }
   return { ...JSON.parse(result.stdout.trim().split('\n').at(-1)), seconds: (Date.now() - t0) / 1000 };
 }
 
@@ -86,7 +105,7 @@ try {
   const project = install('full', [main.tarball, binary.tarball], env);
   copyFileSync(join(here, 'smoke-app.mjs'), join(project, 'app.mjs'));
   const matrix = runtimes.map((name) => {
-    const row = run(name, project, 'app.mjs', makeCertificate(), env);
+    const row = run(name, project, 'app.mjs', [...makeCertificate(), `${manifest.name}-${platform}`], env);
     console.log(`smoke: ${name.padEnd(7)} ${JSON.stringify(row)}`);
     return row;
   });
@@ -104,7 +123,15 @@ try {
     throw new Error(`without the platform package, loading gave ${JSON.stringify(missing)}; expected ERR_FERROWS_BINARY_MISSING naming ${wanted}`);
   }
   console.log(`smoke: main package alone -> ${missing.code}: ${missing.message}`);
-  const report = { arch, tarballs: packed.map(({ tarball, ...r }) => ({ file: tarball.split('/').at(-1), ...r })), matrix, missing };
+  // Registry Node packages exist for Linux only: `--runtimes current` (other OSes) skips this check.
+  const tooOld = (runtimes.includes('current') ? [] : Object.keys(TOO_OLD)).map((name) => {
+    copyFileSync(join(bare, 'load.mjs'), join(project, 'load.mjs'));
+    const row = { name, ...run(name, project, 'load.mjs', [], env) };
+    if (row.code !== 'ERR_FERROWS_UNSUPPORTED_RUNTIME') throw new Error(`${name} gave ${JSON.stringify(row)}; expected ERR_FERROWS_UNSUPPORTED_RUNTIME`);
+    console.log(`smoke: ${name} -> ${row.code}: ${row.message}`);
+    return row;
+  });
+  const report = { arch, tarballs: packed.map(({ tarball, ...r }) => ({ file: tarball.split('/').at(-1), ...r })), matrix, missing, tooOld };
   mkdirSync(join(root, 'target', 'package'), { recursive: true });
   writeFileSync(join(root, 'target', 'package', `matrix-${arch}.json`), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`smoke: ${matrix.length} runtimes on ${platform} passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
