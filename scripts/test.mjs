@@ -38,7 +38,12 @@ const steps = {
     ],
   ],
   js: [['npx', ['ava']]],
-  package: [['node', ['scripts/package/smoke.mjs']]],
+  package: [
+    ['node', ['scripts/package/smoke.mjs']],
+    // The same install on a baseline x86-64 CPU (qemu64: SSE2, no SSSE3/SSE4/AVX): the binary must
+    // run there and pick its SSE2 masking kernel at run time (never target-cpu=native).
+    ['node', ['scripts/package/smoke.mjs', '--runtimes', 'node22', '--emulator', 'qemu-x86_64 -cpu qemu64', '--expect-kernel', 'sse2']],
+  ],
   autobahn: [
     ['bash', ['autobahn/setup.sh']],
     ['node', ['autobahn/run.mjs', '--role', 'server', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'no-deflate', '--expect', 'autobahn/expected-server.json']],

@@ -6,6 +6,7 @@
 // loading it fails with the loader's own error, not a raw MODULE_NOT_FOUND.
 //
 //   node scripts/package/smoke.mjs [--runtimes node18,node20,...,bun] [--arch arm64 --emulator "qemu-aarch64 -L /usr/aarch64-linux-gnu"]
+//                                  [--expect-kernel sse2|neon|…]
 //
 // `--runtimes current` runs only the Node that runs this script (the release workflow does that on
 // macOS and Windows, where the npm registry's Node packages do not apply).
@@ -26,6 +27,7 @@ const arch = arg('--arch', process.arch);
 const emulator = arg('--emulator', '').split(' ').filter(Boolean);
 // The emulator is found on this process's PATH: the app runs with a PATH that holds only `node`.
 if (emulator.length) emulator[0] = execFileSync('sh', ['-c', `command -v ${emulator[0]}`], { encoding: 'utf8' }).trim();
+const expectKernel = arg('--expect-kernel', '');
 const runtimes = arg('--runtimes', Object.keys(RUNTIMES).join(',')).split(',');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const { currentHost, platformOf } = createRequire(import.meta.url)(join(root, 'dist', 'lib', 'load-native.js'));
@@ -106,6 +108,7 @@ try {
   copyFileSync(join(here, 'smoke-app.mjs'), join(project, 'app.mjs'));
   const matrix = runtimes.map((name) => {
     const row = run(name, project, 'app.mjs', [...makeCertificate(), `${manifest.name}-${platform}`], env);
+    if (expectKernel && row.kernel !== expectKernel) throw new Error(`${name} chose the ${row.kernel} kernel, expected ${expectKernel}`);
     console.log(`smoke: ${name.padEnd(7)} ${JSON.stringify(row)}`);
     return row;
   });
