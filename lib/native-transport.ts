@@ -59,7 +59,7 @@ export function canAdopt(socket: unknown): socket is Socket {
   return typeof fd === 'number' && fd >= 0 && s.writableLength === 0 && !s.destroyed && getDriver() !== null;
 }
 
-/** Dispatches one batch of records; see `crates/node/src/driver/batch.rs`. */
+/** Dispatches one batch of records; see `crates/node/src/batch.rs`. */
 function dispatch(count: number, slab: Buffer | undefined): void {
   let failure: { error: unknown } | undefined;
   inDispatch = true;
