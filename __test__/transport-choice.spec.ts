@@ -10,13 +10,13 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const require = createRequire(import.meta.url);
-const native = require('../binding.js') as { nativeDriverSupported(): boolean; NativeDriver?: unknown };
+const { native } = require('../dist/lib/native.js') as { native: { nativeDriverSupported(): boolean; NativeDriver?: unknown } };
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** A server and a client in one process echo a message; prints what each side's transport was. */
 const ECHO = `
 const WebSocket = require('./dist/index.js');
-const native = require('./binding.js');
+const { native } = require('./dist/lib/native.js');
 const wss = new WebSocket.WebSocketServer({ port: 0, host: '127.0.0.1' }, () => {
   let server;
   wss.on('connection', (ws) => {
