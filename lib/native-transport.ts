@@ -31,11 +31,17 @@ const outState = new Int32Array(4);
 /** True while the driver delivers a batch (it drains the outbox right after). */
 let inDispatch = false;
 
+/**
+ * Whether this addon build has the native driver: Unix builds do; Windows builds have no
+ * `NativeDriver` (it polls raw file descriptors) and report `false`.
+ */
+const driverBuilt: boolean = typeof native.NativeDriver === 'function' && native.nativeDriverSupported();
+
 /** The driver of this thread, created on first use; `null` where it cannot run (e.g. Bun). */
 function getDriver(): Driver | null {
   if (driver === undefined) {
     try {
-      driver = process.versions['bun'] ? null : new native.NativeDriver(dispatch as (arg?: unknown) => unknown, table);
+      driver = !driverBuilt || process.versions['bun'] ? null : new native.NativeDriver(dispatch as (arg?: unknown) => unknown, table);
       driver?.setOutbox(outBytes, outRecords, outState);
     } catch {
       driver = null;
@@ -46,14 +52,14 @@ function getDriver(): Driver | null {
 
 /** Whether `socket` can be handed to the native driver: plain TCP/IPC with a real fd. */
 export function canAdopt(socket: unknown): socket is Socket {
-  if (process.env['FERROWS_NO_NATIVE'] || process.platform === 'win32') return false;
+  if (process.env['FERROWS_NO_NATIVE'] || !driverBuilt) return false;
   const s = socket as Socket & { _handle?: { fd?: number }; encrypted?: boolean };
   if (!s || s.encrypted || typeof s.write !== 'function' || !s._handle) return false;
   const fd = s._handle.fd;
   return typeof fd === 'number' && fd >= 0 && s.writableLength === 0 && !s.destroyed && getDriver() !== null;
 }
 
-/** Dispatches one batch of records; see `crates/node/src/driver/batch.rs`. */
+/** Dispatches one batch of records; see `crates/node/src/batch.rs`. */
 function dispatch(count: number, slab: Buffer | undefined): void {
   let failure: { error: unknown } | undefined;
   inDispatch = true;

@@ -1,6 +1,6 @@
 /**
  * The native addon: loaded once, with the record layout it shares with JavaScript.
- * (Mirrors `crates/node/src/driver/batch.rs` and `binding_driver.rs`.)
+ * (Mirrors `crates/node/src/batch.rs` and `binding_args.rs`.)
  */
 import * as path from 'node:path';
 import type * as Binding from '../binding';

@@ -6,15 +6,14 @@
 //! returns their count; the payload slab is fetched with one more call when
 //! a record carries bytes. Output is drained into one `Buffer` per flush.
 
-use ferrows_core::frame::DataKind;
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
 
+use crate::batch::{Batch, BatchSink, Kind, RECORD};
+use crate::binding_args::{data_kind, int32_array, send_options};
 use crate::binding_config::{random_seed, ConnOptions};
-use crate::binding_driver::{FLAG_BINARY, FLAG_COMPRESS, FLAG_FIN, FLAG_MASK, FLAG_MASK_SET};
-use crate::driver::batch::{Batch, BatchSink, RECORD};
-use crate::driver::conn::Engine as CoreEngine;
+use crate::engine::Engine as CoreEngine;
 
 /// A protocol engine driven from JavaScript.
 #[napi]
@@ -36,15 +35,6 @@ pub struct Engine {
 /// slab follows the same rule in `driver/js.rs`).
 const EXTERNAL_MIN: usize = 64 * 1024;
 
-fn send_options(flags: u32, mask_key: Option<u32>) -> ferrows_core::protocol::SendOptions {
-    ferrows_core::protocol::SendOptions {
-        fin: flags & FLAG_FIN != 0,
-        compress: flags & FLAG_COMPRESS != 0,
-        mask: (flags & FLAG_MASK_SET != 0).then_some(flags & FLAG_MASK != 0),
-        mask_key: mask_key.map(u32::to_be_bytes),
-    }
-}
-
 #[napi]
 impl Engine {
     /// A new engine for one connection. `table` is the `Int32Array` records
@@ -57,7 +47,7 @@ impl Engine {
         table: Unknown<'_>,
     ) -> Result<Self> {
         let raw = env.raw();
-        let (table_ptr, len) = crate::binding_driver::int32_array(raw, table.raw())?;
+        let (table_ptr, len) = int32_array(raw, table.raw())?;
         let mut table_ref = std::ptr::null_mut();
         // SAFETY: `table` is live in this call; the reference keeps it alive.
         unsafe { sys::napi_create_reference(raw, table.raw(), 1, &mut table_ref) };
@@ -85,7 +75,7 @@ impl Engine {
             .batch
             .records()
             .chunks(RECORD)
-            .any(|r| r[1] == crate::driver::batch::Kind::Abort as i32);
+            .any(|r| r[1] == Kind::Abort as i32);
         self.copy_records(0)
     }
 
@@ -125,11 +115,7 @@ impl Engine {
     /// Queues a message or fragment; -1 once our close frame is out.
     #[napi(catch_unwind)]
     pub fn send(&mut self, data: &[u8], flags: u32, mask_key: Option<u32>) -> f64 {
-        let kind = if flags & FLAG_BINARY != 0 {
-            DataKind::Binary
-        } else {
-            DataKind::Text
-        };
+        let kind = data_kind(flags);
         self.engine
             .send(kind, data, send_options(flags, mask_key))
             .map_or(-1.0, |p| p as f64)

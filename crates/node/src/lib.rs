@@ -4,25 +4,48 @@
 //!
 //! | module | role |
 //! |---|---|
-//! | [`uv`] | libuv functions resolved from the host `node`, owned handles |
-//! | [`driver`] | Rust-owned sockets in Node's loop: poll, batch, flush, close |
-//! | [`binding_driver`] | `NativeDriver`, JavaScript's handle on the driver |
+//! | [`uv`] | libuv functions resolved from the host `node`, owned handles (Unix) |
+//! | [`driver`] | Rust-owned sockets in Node's loop: poll, batch, flush, close (Unix) |
+//! | [`binding_driver`] | `NativeDriver`, JavaScript's handle on the driver (Unix) |
 //! | [`binding_engine`] | `Engine`, the same protocol engine for JS-owned sockets |
 //! | [`binding_handshake`] | handshake helpers (key, headers, extensions) |
 //! | [`binding_deflate`] | permessage-deflate negotiation and standalone zlib |
 //! | [`binding_config`] | option conversion |
+//! | [`binding_args`] | send flags and typed arrays, for both transports |
+//! | [`batch`], [`engine`] | event records and the role-generic engine, for both transports |
+//!
+//! The driver polls raw file descriptors with `uv_poll`, so it exists on Unix
+//! only. Elsewhere (Windows) the addon has no `NativeDriver`,
+//! [`native_driver_supported`] returns `false`, and JavaScript keeps every
+//! socket and drives an [`binding_engine::Engine`].
 //!
 //! No Rust panic may abort Node: `#[napi(catch_unwind)]` turns a panic in a
 //! method into a JavaScript exception, and every libuv callback catches
 //! panics and fails only the connection being processed.
 
+pub mod batch;
+pub mod binding_args;
 pub mod binding_config;
 pub mod binding_deflate;
+#[cfg(unix)]
 pub mod binding_driver;
 pub mod binding_engine;
 pub mod binding_handshake;
+#[cfg(unix)]
 mod driver;
+pub mod engine;
+#[cfg(unix)]
 mod uv;
+
+use napi_derive::napi;
+
+/// Whether this build has the native driver (`NativeDriver`): Unix builds do,
+/// Windows builds leave every socket to JavaScript. (Bun has the driver
+/// compiled in but no usable libuv; `new NativeDriver` fails there.)
+#[napi]
+pub fn native_driver_supported() -> bool {
+    cfg!(unix)
+}
 
 #[cfg(feature = "allocator")]
 #[global_allocator]

@@ -158,15 +158,14 @@ pub fn set_keepalive(fd: RawFd, on: bool, delay_secs: u32) -> io::Result<()> {
     if rc != 0 {
         return Err(io::Error::last_os_error());
     }
-    #[cfg(target_os = "linux")]
-    if on && delay_secs > 0 {
+    if let (true, Some(option)) = (on && delay_secs > 0, KEEPALIVE_IDLE) {
         let delay = delay_secs as libc::c_int;
         // SAFETY: as above.
         unsafe {
             libc::setsockopt(
                 fd,
                 libc::IPPROTO_TCP,
-                libc::TCP_KEEPIDLE,
+                option,
                 (&delay as *const libc::c_int).cast(),
                 std::mem::size_of::<libc::c_int>() as libc::socklen_t,
             )
@@ -174,3 +173,13 @@ pub fn set_keepalive(fd: RawFd, on: bool, delay_secs: u32) -> io::Result<()> {
     }
     Ok(())
 }
+
+/// The TCP option for keepalive's idle time, as libuv's `uv_tcp_keepalive`
+/// uses it: `TCP_KEEPIDLE` on Linux, `TCP_KEEPALIVE` on macOS; elsewhere the
+/// delay is not set.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const KEEPALIVE_IDLE: Option<libc::c_int> = Some(libc::TCP_KEEPIDLE);
+#[cfg(target_vendor = "apple")]
+const KEEPALIVE_IDLE: Option<libc::c_int> = Some(libc::TCP_KEEPALIVE);
+#[cfg(not(any(target_os = "linux", target_os = "android", target_vendor = "apple")))]
+const KEEPALIVE_IDLE: Option<libc::c_int> = None;

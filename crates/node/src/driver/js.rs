@@ -13,8 +13,8 @@ use std::ptr;
 
 use napi::sys;
 
-use super::batch::{Batch, RECORD};
 use super::Driver;
+use crate::batch::{Batch, RECORD};
 
 /// The JavaScript objects a driver calls.
 #[derive(Debug)]

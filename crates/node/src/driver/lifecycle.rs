@@ -7,9 +7,9 @@
 use std::ffi::{c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::batch::{BatchSink, Kind};
 use super::io::{self, ReadResult};
 use super::{Driver, PollCtx, READ_BUFFER};
+use crate::batch::{BatchSink, Kind};
 use crate::uv::{self, poll_event, Handle, UvHandle};
 
 impl Driver {

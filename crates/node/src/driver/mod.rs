@@ -18,7 +18,6 @@
 //! through [`crate::binding_driver::NativeDriver`]. No Rust reference to it is
 //! held across a call into JavaScript, because JavaScript may call back in.
 
-pub mod batch;
 mod commands;
 pub mod conn;
 pub mod io;
@@ -29,10 +28,11 @@ pub mod outbox;
 use std::collections::BTreeSet;
 use std::os::fd::RawFd;
 
-use batch::{Batch, BatchSink, Kind};
-use conn::{Conn, Engine};
+use conn::Conn;
 use ferrows_core::protocol::Config;
 
+use crate::batch::{self, Batch, BatchSink, Kind};
+use crate::engine::Engine;
 use crate::uv::{self, Handle, UvLoop};
 pub use js::JsRefs;
 

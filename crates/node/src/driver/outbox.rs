@@ -22,13 +22,13 @@
 //! | record field | meaning |
 //! |---|---|
 //! | 0 | connection id |
-//! | 1 | send flags (`binding_driver::FLAG_*`; `FLAG_KEY` = field 4 is a mask key) |
+//! | 1 | send flags (`binding_args::FLAG_*`; `FLAG_KEY` = field 4 is a mask key) |
 //! | 2, 3 | payload offset and length in the outbox bytes |
 //! | 4 | masking key (big-endian `u32` as `i32`) |
 
 use napi::sys;
 
-use crate::binding_driver::{data_kind, send_options, FLAG_KEY, FLAG_NOTIFY};
+use crate::binding_args::{data_kind, send_options, FLAG_KEY, FLAG_NOTIFY};
 use crate::driver::Driver;
 
 /// `i32`s per outbox record.

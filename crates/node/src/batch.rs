@@ -13,13 +13,9 @@
 //! | 2, 3 | payload offset and length in the slab (or kind-specific values) |
 //! | 4 | kind-specific value |
 
-use std::os::fd::RawFd;
-
 use ferrows_core::frame::DataKind;
 use ferrows_core::protocol::{Abort, EventHandler, Payload};
 use ferrows_core::Error;
-
-use super::io::{self, ReadResult};
 
 /// `i32`s per record.
 pub const RECORD: usize = 5;
@@ -170,7 +166,13 @@ impl Batch {
     /// Reads up to `max` bytes from `fd` straight into the slab's spare room.
     /// On `Data(n)` the bytes are `payload()[base..base + n]`, `base` being
     /// the slab length before the read.
-    pub fn read_from(&mut self, fd: RawFd, max: usize) -> ReadResult {
+    #[cfg(unix)]
+    pub fn read_from(
+        &mut self,
+        fd: std::os::fd::RawFd,
+        max: usize,
+    ) -> crate::driver::io::ReadResult {
+        use crate::driver::io::{self, ReadResult};
         self.payload.reserve(max);
         let base = self.payload.len();
         let spare = &mut self.payload.spare_capacity_mut()[..max];
