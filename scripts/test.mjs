@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: every check, in order, stopping at the first failure, with a timing summary.
 //
-//   lint      cargo fmt --check, clippy -D warnings (tokio crate with all features too), tsc
+//   lint      cargo fmt --check, clippy -D warnings (tokio crate with all features too, the addon for
+//             every target of napi.targets), tsc
 //   rust      cargo test for the workspace, the tokio crate with its tls and axum features, and the
 //             loom models of the lock-free queues
 //   js        ava: the ws-compatible API, WebSocketStream, demo and browser tests
@@ -24,6 +25,8 @@ const steps = {
     ['cargo', ['clippy', '--workspace', '--all-targets', '--', '-D', 'warnings']],
     // The tokio crate's TLS and axum code is behind features: lint it too.
     ['cargo', ['clippy', '-p', 'ferrows', '--all-features', '--all-targets', '--', '-D', 'warnings']],
+    // check + clippy of the addon for every other target of napi.targets (Windows, macOS, arm64, musl).
+    ['node', ['scripts/check-targets.mjs']],
     ['npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
     ['npx', ['tsc', '-p', '__test__/tsconfig.json']],
   ],

@@ -21,7 +21,14 @@
 //!
 //! No Rust panic may abort Node: `#[napi(catch_unwind)]` turns a panic in a
 //! method into a JavaScript exception, and every libuv callback catches
-//! panics and fails only the connection being processed.
+//! panics and fails only the connection being processed. Both need unwinding,
+//! so a build with `panic = "abort"` (e.g. a release profile tuned for size)
+//! is refused at compile time.
+
+#[cfg(panic = "abort")]
+compile_error!(
+    "ferrows-node needs panic = \"unwind\": a panic must fail one connection, never abort Node"
+);
 
 pub mod batch;
 pub mod binding_args;
