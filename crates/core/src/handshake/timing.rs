@@ -23,6 +23,20 @@ pub(crate) fn growth<A, B>(mut small: impl FnMut() -> A, mut large: impl FnMut()
     best_large.max(FLOOR).as_secs_f64() / best_small.max(FLOOR).as_secs_f64()
 }
 
+/// `base` scaled by `FERROWS_TEST_TIME_SCALE` (a positive number, default 1):
+/// the absolute time budgets assume native code, so a run under emulation
+/// (`scripts/cross/qemu-arm64.sh` runs the aarch64 tests in qemu-user, about
+/// ten times slower) sets a factor instead of skipping the test. The growth
+/// ratios need no scaling.
+pub(crate) fn budget(base: Duration) -> Duration {
+    let scale = std::env::var("FERROWS_TEST_TIME_SCALE")
+        .ok()
+        .and_then(|v| v.parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .unwrap_or(1.0);
+    base.mul_f64(scale)
+}
+
 /// The best CPU time of three runs.
 pub(crate) fn best_cpu_time<T>(mut run: impl FnMut() -> T) -> Duration {
     (0..3)

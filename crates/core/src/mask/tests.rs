@@ -230,6 +230,17 @@ fn x86_64_offers_every_kernel_the_cpu_reports() {
 }
 
 #[test]
+#[cfg(all(feature = "std-detect", target_arch = "aarch64", not(miri)))]
+fn aarch64_selects_neon() {
+    // NEON is mandatory on AArch64, so the probe must pick it; this is the
+    // test that proves a cross run (qemu-aarch64) exercised the NEON kernel
+    // rather than falling back to scalar.
+    assert!(std::arch::is_aarch64_feature_detected!("neon"));
+    assert_eq!(names(&available()), ["neon", "scalar"]);
+    assert_eq!(selected(), "neon");
+}
+
+#[test]
 fn apply_caches_the_selected_kernel_after_first_call() {
     let mut buf = [0u8; 5];
     apply(&mut buf, [1, 2, 3, 4], 0);
