@@ -6,8 +6,10 @@
 //   rust      cargo test for the workspace, the tokio crate with its tls and axum features, and the
 //             loom models of the lock-free queues
 //   js        ava: the ws-compatible API, WebSocketStream, demo and browser tests
-//   package   the published tarballs installed with no toolchain and run under Node 18-26 and Bun
-//             (scripts/package/smoke.mjs)
+//   cross     the Linux targets cross-built with zig; arm64 core tests and the packaged arm64 addon
+//             under qemu-user (scripts/cross/)
+//   package   the published tarballs installed with no toolchain and run under Node 18-26 and Bun,
+//             and on a baseline x86-64 CPU under qemu (scripts/package/smoke.mjs)
 //   autobahn  Autobahn|TestSuite cases 1-10 in both roles, and the ci preset over HTTP/2 in both roles
 //             (the full 517: `npm run test:autobahn:all`, `npm run test:autobahn:h2:all`)
 //   fuzz      every fuzz target for a bounded time (FERROWS_FUZZ_SECONDS, default 20 s each)
@@ -41,6 +43,18 @@ const steps = {
     ],
   ],
   js: [['npx', ['ava']]],
+  // The Linux targets built for real with zig (glibc 2.28 baseline), the aarch64 core tests under
+  // qemu-user (NEON kernels), the x64 musl build loaded by musl's dynamic loader, and the packaged
+  // arm64 addon run by an arm64 Node under qemu.
+  cross: [
+    ['bash', ['scripts/cross/build.sh']],
+    ['bash', ['scripts/cross/qemu-arm64.sh']],
+    ['bash', ['scripts/cross/musl-load.sh']],
+    [
+      'node',
+      ['scripts/package/smoke.mjs', '--arch', 'arm64', '--runtimes', 'node22', '--emulator', 'qemu-aarch64 -L /usr/aarch64-linux-gnu', '--expect-kernel', 'neon'],
+    ],
+  ],
   package: [
     ['node', ['scripts/package/smoke.mjs']],
     // The same install on a baseline x86-64 CPU (qemu64: SSE2, no SSSE3/SSE4/AVX): the binary must

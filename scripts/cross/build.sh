@@ -22,6 +22,7 @@ for t in "${targets[@]}"; do
 done
 napi=$REPO_ROOT/node_modules/.bin/napi
 [ -x "$napi" ] || die "no $napi: run npm install first"
+[ -f dist/lib/load-native.js ] || die "no dist/: run npm install (or npm run build:ts) first"
 
 started=$(now_s)
 ensure_zig_tools

