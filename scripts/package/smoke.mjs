@@ -30,7 +30,7 @@ if (emulator.length) emulator[0] = execFileSync('sh', ['-c', `command -v ${emula
 const expectKernel = arg('--expect-kernel', '');
 const runtimes = arg('--runtimes', Object.keys(RUNTIMES).join(',')).split(',');
 const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const { currentHost, platformOf } = createRequire(import.meta.url)(join(root, 'dist', 'lib', 'load-native.js'));
+const { currentHost, platformOf, platformOfTarget } = createRequire(import.meta.url)(join(root, 'dist', 'lib', 'load-native.js'));
 const platform = platformOf({ ...currentHost(), arch });
 const work = mkdtempSync(join(tmpdir(), 'ferrows-smoke-'));
 const started = Date.now();
@@ -64,6 +64,16 @@ function install(name, tarballs, env) {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   return project;
+}
+
+/** The installed main package runs nothing at install time and names every platform package at its version. */
+function checkInstalledManifest(project) {
+  const installed = JSON.parse(readFileSync(join(project, 'node_modules', manifest.name, 'package.json'), 'utf8'));
+  if (installed.scripts) throw new Error(`the packed package.json has scripts: ${Object.keys(installed.scripts).join(', ')}`);
+  const wanted = Object.fromEntries(manifest.napi.targets.map((t) => [`${manifest.name}-${platformOfTarget(t)}`, manifest.version]));
+  if (JSON.stringify(installed.optionalDependencies) !== JSON.stringify(wanted)) {
+    throw new Error(`optionalDependencies ${JSON.stringify(installed.optionalDependencies)}, expected ${JSON.stringify(wanted)}`);
+  }
 }
 
 /** npm's own script, run with `node` so that the bare PATH needs nothing else. */
@@ -107,6 +117,7 @@ try {
   if (!binary) throw new Error(`no ${platform} binary was packed`);
   const env = bareEnv();
   const project = install('full', [main.tarball, binary.tarball], env);
+  checkInstalledManifest(project);
   copyFileSync(join(here, 'smoke-app.mjs'), join(project, 'app.mjs'));
   const matrix = runtimes.map((name) => {
     const row = run(name, project, 'app.mjs', [...makeCertificate(), `${manifest.name}-${platform}`], env);
