@@ -34,7 +34,8 @@ export function runtimePath(name, arch, cacheDir) {
   mkdirSync(dir, { recursive: true });
   execFileSync('npm', ['pack', `${pkg}@${spec.version}`, '--pack-destination', dir, '--silent'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const [tarball] = readdirSync(dir).filter((f) => f.endsWith('.tgz'));
-  execFileSync('tar', ['xzf', tarball], { cwd: dir });
+  // Only the executable: the packages also carry headers, docs and (Node) npm, ~150 MB unpacked each.
+  execFileSync('tar', ['xzf', tarball, `package/${spec.bin}`], { cwd: dir });
   rmSync(join(dir, tarball));
   if (!existsSync(bin)) throw new Error(`${pkg}@${spec.version} has no ${spec.bin}`);
   return bin;
