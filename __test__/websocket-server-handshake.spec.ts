@@ -411,6 +411,29 @@ test('A9: upgradeTimeout 0 turns the deadline off; a bad value is a TypeError', 
   }
 });
 
+test("A8/A9 server mode: the README's settings on the user's server drop silent and trickling peers, not WebSockets", async (t) => {
+  const { wss, port, url } = await serverMode(t, {}, { connectionsCheckingInterval: 100 });
+  const server = (wss as unknown as { _server: http.Server })._server;
+  server.headersTimeout = DEADLINE;
+  server.requestTimeout = DEADLINE;
+  server.timeout = DEADLINE;
+  echo(wss);
+  const client = new WebSocket(url);
+  client.on('error', () => {});
+  await once(client, 'open');
+  const start = Date.now();
+  const silent = await connectRaw(port);
+  const partial = await connectRaw(port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+  t.teardown(() => [silent, partial].forEach((peer) => peer.socket.destroy()));
+  const [silentMs, partialMs] = await Promise.all([droppedAfter(silent, start), droppedAfter(partial, start)]);
+  t.log(`server mode: silent dropped after ${silentMs} ms, unfinished head after ${partialMs} ms`);
+  t.true(silentMs <= DEADLINE + SLACK && partialMs <= DEADLINE + SLACK);
+  await new Promise((r) => setTimeout(r, DEADLINE * 2));
+  t.is(client.readyState, WebSocket.OPEN);
+  client.close();
+  await once(client, 'close');
+});
+
 test('A8/A9: the default upgradeTimeout is the documented 10 s', async (t) => {
   const { wss } = await serve(t);
   t.is(wss.options.upgradeTimeout, 10_000);
