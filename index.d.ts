@@ -337,6 +337,17 @@ declare namespace WebSocket {
     autoPong?: boolean | undefined;
     clientTracking?: boolean | undefined;
     closeTimeout?: number | undefined;
+    /**
+     * ferrows only, `port` mode only: the milliseconds a new connection gets to deliver a complete
+     * upgrade request (from TCP accept to the HTTP server's `'upgrade'` event). A connection that
+     * stays silent, trickles its headers, or stops mid-request is destroyed when it runs out; from
+     * `'upgrade'` on (including an asynchronous `verifyClient`) ws's own rules apply, and an open
+     * WebSocket is never affected. `0` or `Infinity` turns it off. Default `10000` (10 s, as
+     * uWebSockets.js; Node's own `headersTimeout` is 60 s and does not cover a connection that
+     * sends nothing). With `server` you own the sockets: tighten that server's `headersTimeout`
+     * and `requestTimeout` instead (see the README).
+     */
+    upgradeTimeout?: number | undefined;
     perMessageDeflate?: boolean | PerMessageDeflateOptions | undefined;
     maxPayload?: number | undefined;
     maxBufferedChunks?: number | undefined;

@@ -5,9 +5,10 @@
  */
 import test from 'ava';
 import { once } from 'node:events';
+import { readdirSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { acceptFor, frame, rawUpgrade, shutdown, WebSocketServer, type ServerT } from './helpers.ts';
+import { acceptFor, frame, rawUpgrade, shutdown, WebSocket, WebSocketServer, type RawPeer, type ServerT } from './helpers.ts';
 import { connectRaw, echo, exchange, header, rejectFor, serve, stillServes, upgradeRequest } from './helpers-server.ts';
 
 type Req = Parameters<typeof upgradeRequest>[1];
@@ -287,15 +288,158 @@ test('A7: pathological extension values are rejected or declined without a crash
   t.is(await stillServes(url), 'ping?');
 });
 
-test('A9: connections that send nothing do not stop the server from serving others', async (t) => {
-  const { wss, url, port } = await serve(t);
+/** A8/A9 deadline for the tests: short, so each case takes well under a second. */
+const DEADLINE = 400;
+/** How late after the deadline a drop may come (timer jitter, a loaded 2-core CI machine). */
+const SLACK = 600;
+
+/** Milliseconds from `since` until the server closes `peer` (rejects after `limit` ms). */
+async function droppedAfter(peer: RawPeer, since: number, limit = DEADLINE + SLACK + 2000): Promise<number> {
+  if (peer.socket.destroyed) return Date.now() - since;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`still open after ${limit} ms`)), limit);
+    peer.socket.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+  return Date.now() - since;
+}
+
+/** Open descriptors of this process (client and server ends both live here). */
+function openFds(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+test.serial('A9: a connection that sends nothing is dropped at upgradeTimeout and its fds are released', async (t) => {
+  const before = openFds();
+  const { wss, url, port } = await serve(t, { upgradeTimeout: DEADLINE });
   echo(wss);
+  const baseline = openFds();
+  const start = Date.now();
   const silent = await Promise.all(Array.from({ length: 50 }, () => connectRaw(port)));
+  t.teardown(() => silent.forEach((peer) => peer.socket.destroy()));
+  t.true(openFds() >= baseline + 50, 'the silent sockets hold descriptors while open');
+  // Others are served while the silent ones wait.
   t.is(await stillServes(url), 'ping?');
-  for (const peer of silent) t.false(peer.ended);
-  for (const peer of silent) peer.socket.destroy();
+  const times = await Promise.all(silent.map((peer) => droppedAfter(peer, start)));
+  t.log(`silent sockets dropped after ${Math.min(...times)}–${Math.max(...times)} ms (deadline ${DEADLINE} ms)`);
+  for (const ms of times) {
+    t.true(ms >= DEADLINE - 50, `dropped too early: ${ms} ms`);
+    t.true(ms <= DEADLINE + SLACK, `dropped too late: ${ms} ms`);
+  }
+  for (const peer of silent) t.is((await peer.readToEnd()).length, 0, 'dropped without an answer');
   t.is(await stillServes(url), 'ping?');
+  // Every descriptor comes back: the server's ends too, not only ours.
+  const deadline = Date.now() + 2000;
+  while (openFds() > baseline && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  t.is(openFds(), baseline);
   await shutdown(wss);
+  t.is(openFds(), before);
+});
+
+test('A8: headers trickled one byte every 50 ms are dropped at upgradeTimeout although bytes keep coming', async (t) => {
+  const { wss, url, port } = await serve(t, { upgradeTimeout: DEADLINE });
+  echo(wss);
+  let connected = false;
+  wss.on('connection', () => (connected = true));
+  const request = Buffer.from(upgradeRequest(port), 'latin1');
+  const start = Date.now();
+  const peer = await connectRaw(port);
+  t.teardown(() => peer.socket.destroy());
+  let sent = 0;
+  const drip = setInterval(() => {
+    if (peer.socket.destroyed || sent >= request.length) return;
+    peer.socket.write(request.subarray(sent, sent + 1));
+    sent++;
+  }, 50);
+  t.teardown(() => clearInterval(drip));
+  const ms = await droppedAfter(peer, start);
+  clearInterval(drip);
+  t.log(`trickled head dropped after ${ms} ms, ${sent} of ${request.length} bytes sent`);
+  t.true(ms >= DEADLINE - 50 && ms <= DEADLINE + SLACK, `dropped after ${ms} ms`);
+  t.true(sent >= 4 && sent < request.length, `the drip was still going: ${sent} bytes`);
+  t.false(connected);
+  t.is(await stillServes(url), 'ping?');
+});
+
+test('A8: a client that sends part of the request and stops is dropped at upgradeTimeout', async (t) => {
+  const { wss, url, port } = await serve(t, { upgradeTimeout: DEADLINE });
+  echo(wss);
+  const full = upgradeRequest(port);
+  const start = Date.now();
+  // Request line and some headers, never the blank line that ends the head.
+  const peer = await connectRaw(port, full.slice(0, full.indexOf('Sec-WebSocket-Key')));
+  t.teardown(() => peer.socket.destroy());
+  const ms = await droppedAfter(peer, start);
+  t.log(`unfinished head dropped after ${ms} ms`);
+  t.true(ms >= DEADLINE - 50 && ms <= DEADLINE + SLACK, `dropped after ${ms} ms`);
+  t.is((await peer.readToEnd()).length, 0);
+  t.is(await stillServes(url), 'ping?');
+});
+
+test('A8: the deadline ends at the upgrade: a WebSocket stays open well past it, an async verifyClient may take longer', async (t) => {
+  const { wss, url } = await serve(t, {
+    upgradeTimeout: DEADLINE,
+    verifyClient: (_info: unknown, cb: (ok: boolean) => void) => setTimeout(() => cb(true), DEADLINE * 2),
+  });
+  echo(wss);
+  const client = new WebSocket(url);
+  client.on('error', () => {});
+  let closed = false;
+  client.on('close', () => (closed = true));
+  await once(client, 'open');
+  await new Promise((r) => setTimeout(r, DEADLINE * 3));
+  t.false(closed);
+  t.is(client.readyState, WebSocket.OPEN);
+  client.send('still here');
+  const [data] = (await once(client, 'message')) as [Buffer];
+  t.is(data.toString(), 'still here');
+  client.close();
+  await once(client, 'close');
+});
+
+test('A9: upgradeTimeout 0 turns the deadline off; a bad value is a TypeError', async (t) => {
+  const { port } = await serve(t, { upgradeTimeout: 0 });
+  const peer = await connectRaw(port);
+  t.teardown(() => peer.socket.destroy());
+  await new Promise((r) => setTimeout(r, DEADLINE + SLACK));
+  t.false(peer.ended);
+  peer.socket.destroy();
+  for (const bad of [-1, Number.NaN, '1000', true]) {
+    t.throws(() => new WebSocketServer({ noServer: true, upgradeTimeout: bad as number }), { instanceOf: TypeError }, String(bad));
+  }
+});
+
+test("A8/A9 server mode: the README's settings on the user's server drop silent and trickling peers, not WebSockets", async (t) => {
+  const { wss, port, url } = await serverMode(t, {}, { connectionsCheckingInterval: 100 });
+  const server = (wss as unknown as { _server: http.Server })._server;
+  server.headersTimeout = DEADLINE;
+  server.requestTimeout = DEADLINE;
+  server.timeout = DEADLINE;
+  echo(wss);
+  const client = new WebSocket(url);
+  client.on('error', () => {});
+  await once(client, 'open');
+  const start = Date.now();
+  const silent = await connectRaw(port);
+  const partial = await connectRaw(port, 'GET / HTTP/1.1\r\nHost: x\r\n');
+  t.teardown(() => [silent, partial].forEach((peer) => peer.socket.destroy()));
+  const [silentMs, partialMs] = await Promise.all([droppedAfter(silent, start), droppedAfter(partial, start)]);
+  t.log(`server mode: silent dropped after ${silentMs} ms, unfinished head after ${partialMs} ms`);
+  t.true(silentMs <= DEADLINE + SLACK && partialMs <= DEADLINE + SLACK);
+  await new Promise((r) => setTimeout(r, DEADLINE * 2));
+  t.is(client.readyState, WebSocket.OPEN);
+  client.close();
+  await once(client, 'close');
+});
+
+test('A8/A9: the default upgradeTimeout is the documented 10 s', async (t) => {
+  const { wss } = await serve(t);
+  t.is(wss.options.upgradeTimeout, 10_000);
+  const docs = readFileSync(new URL('../index.d.ts', import.meta.url), 'utf8');
+  const doc = /\/\*\*((?:(?!\*\/)[\s\S])*)\*\/\s*upgradeTimeout\?/.exec(docs)?.[1] ?? '';
+  t.regex(doc, /Default `10000`/);
 });
 
 test('A10: frames in the same write as the upgrade request are processed, not lost', async (t) => {

@@ -11,6 +11,12 @@ export type BinaryType = 'nodebuffer' | 'arraybuffer' | 'fragments' | 'blob';
 
 /** ws's default `closeTimeout`. */
 export const CLOSE_TIMEOUT = 30000;
+/**
+ * The default `upgradeTimeout` of a port-mode server: uWebSockets' 10 s HTTP idle timeout. A
+ * real client sends its whole upgrade request one round trip after connecting; 10 s is ample
+ * on slow links and six times shorter than Node's 60 s `headersTimeout`.
+ */
+export const UPGRADE_TIMEOUT = 10000;
 export const EMPTY_BUFFER: Buffer = Buffer.alloc(0);
 export const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 

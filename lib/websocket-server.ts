@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import * as http from 'node:http';
 import type * as http2 from 'node:http2';
 import type { Duplex } from 'node:stream';
-import { CLOSE_TIMEOUT, kWebSocket } from './constants';
+import { CLOSE_TIMEOUT, kWebSocket, UPGRADE_TIMEOUT } from './constants';
 import {
   acceptStream,
   attachHttp2Server,
@@ -47,6 +47,7 @@ export interface ServerOptions {
   handleProtocols: ((protocols: Set<string>, req: http.IncomingMessage) => string | false) | null;
   clientTracking: boolean;
   closeTimeout: number;
+  upgradeTimeout: number;
   verifyClient: ((info: VerifyInfo, cb: VerifyCallback) => void) | ((info: VerifyInfo) => boolean) | null;
   noServer: boolean;
   backlog: number | null;
@@ -58,6 +59,7 @@ export interface ServerOptions {
   [key: string]: unknown;
 }
 
+type Timed = Duplex & { [kDeadline]?: NodeJS.Timeout | null };
 type Tagged = Duplex & { [kWebSocket]?: unknown; encrypted?: boolean; authorized?: boolean };
 
 export class WebSocketServer extends EventEmitter {
@@ -83,6 +85,7 @@ export class WebSocketServer extends EventEmitter {
       handleProtocols: null,
       clientTracking: true,
       closeTimeout: CLOSE_TIMEOUT,
+      upgradeTimeout: UPGRADE_TIMEOUT,
       verifyClient: null,
       noServer: false,
       backlog: null,
@@ -100,12 +103,23 @@ export class WebSocketServer extends EventEmitter {
     ) {
       throw new TypeError('One and only one of the "port", "server", or "noServer" options must be specified');
     }
+    const deadline = (opts.upgradeTimeout ??= UPGRADE_TIMEOUT);
+    if (typeof deadline !== 'number' || !(deadline >= 0)) {
+      throw new TypeError('The "upgradeTimeout" option must be a non-negative number');
+    }
     if (opts.port != null) {
       this._server = http.createServer((_req, res) => {
         const body = http.STATUS_CODES[426]!;
         res.writeHead(426, { 'Content-Length': body.length, 'Content-Type': 'text/plain' });
         res.end(body);
       });
+      // Node reaps only connections that started a request (`headersTimeout`, checked every
+      // 30 s): a socket that says nothing stays open forever. One absolute timer per socket
+      // from accept until the 'upgrade' event covers silence, trickled and unfinished heads.
+      if (deadline > 0 && deadline !== Infinity) {
+        const ms = Math.min(deadline, MAX_TIMER);
+        this._server.on('connection', (socket: Duplex) => armDeadline(socket, ms));
+      }
       this._server.listen(opts.port, opts.host ?? undefined, opts.backlog ?? undefined, callback);
     } else if (opts.server) {
       this._server = opts.server;
@@ -116,6 +130,7 @@ export class WebSocketServer extends EventEmitter {
         listening: this.emit.bind(this, 'listening'),
         error: this.emit.bind(this, 'error'),
         upgrade: (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+          clearDeadline.call(socket as Timed);
           this.handleUpgrade(req, socket, head, emitConnection);
         },
       });
@@ -422,6 +437,30 @@ function addListeners(server: EventEmitter, map: Record<string, AnyListener>): (
 }
 
 const kServer: unique symbol = Symbol('server');
+const kDeadline: unique symbol = Symbol('upgrade deadline');
+/** The longest delay `setTimeout` honours (larger ones fire after 1 ms). */
+const MAX_TIMER = 2 ** 31 - 1;
+
+/** Starts a port-mode socket's upgrade deadline: destroyed unless 'upgrade' comes first. */
+function armDeadline(socket: Timed, ms: number): void {
+  const timer = setTimeout(destroySocket, ms, socket);
+  timer.unref();
+  socket[kDeadline] = timer;
+  socket.once('close', clearDeadline);
+}
+
+function clearDeadline(this: Timed): void {
+  const timer = this[kDeadline];
+  if (!timer) return;
+  clearTimeout(timer);
+  this[kDeadline] = null;
+  this.removeListener('close', clearDeadline);
+}
+
+function destroySocket(socket: Timed): void {
+  socket[kDeadline] = null;
+  socket.destroy();
+}
 
 /** The `'close'` listener of tracked clients: forgets the client, closes a draining server. */
 function untrack(this: WebSocket & { [kServer]?: WebSocketServer }): void {

@@ -11,6 +11,12 @@ use ferrows_core::protocol::{self, DeflateSettings};
 /// The default size of the read buffer: 64 KiB.
 pub const DEFAULT_READ_BUFFER_SIZE: usize = 64 * 1024;
 
+/// How long [`accept`](crate::accept) waits for a complete upgrade request by
+/// default: 10 s, uWebSockets' HTTP idle timeout. A real client sends its
+/// request one round trip after connecting; a peer that stays silent,
+/// trickles its head or stops halfway is dropped at this deadline.
+pub const DEFAULT_ACCEPT_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// How a connection behaves. The defaults are `ws` 8.23's.
 ///
 /// Built with chained setters:
@@ -34,6 +40,7 @@ pub struct Config {
     deflate: Option<DeflateConfig>,
     pub(crate) head_limits: HeadLimits,
     pub(crate) read_buffer_size: usize,
+    pub(crate) accept_timeout: Option<Duration>,
 }
 
 impl Default for Config {
@@ -43,13 +50,14 @@ impl Default for Config {
             deflate: None,
             head_limits: HeadLimits::default(),
             read_buffer_size: DEFAULT_READ_BUFFER_SIZE,
+            accept_timeout: Some(DEFAULT_ACCEPT_TIMEOUT),
         }
     }
 }
 
 impl Config {
     /// The defaults: `ws`'s limits, automatic pongs, a 30 s close timeout,
-    /// no compression, 64 KiB reads.
+    /// a 10 s accept timeout, no compression, 64 KiB reads.
     pub fn new() -> Self {
         Self::default()
     }
@@ -82,6 +90,19 @@ impl Config {
     #[must_use]
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
         self.protocol.close_timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// How long [`accept`](crate::accept) and [`accept_with`](crate::accept_with)
+    /// wait for the client's complete upgrade request, from their call to
+    /// the end of the head; bytes arriving do not extend it. When it runs
+    /// out the handshake fails with
+    /// [`is_handshake_timeout`](crate::Error::is_handshake_timeout) and the
+    /// transport is dropped unanswered. `None` waits forever. Default
+    /// [`DEFAULT_ACCEPT_TIMEOUT`] (10 s). Needs tokio's time driver.
+    #[must_use]
+    pub fn accept_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.accept_timeout = timeout;
         self
     }
 
@@ -189,6 +210,12 @@ mod tests {
             .close_timeout(Duration::from_millis(1500))
             .engine_config(None);
         assert_eq!(engine.close_timeout_ms, 1500);
+    }
+
+    #[test]
+    fn accept_timeout_defaults_to_ten_seconds_and_can_be_turned_off() {
+        assert_eq!(Config::new().accept_timeout, Some(Duration::from_secs(10)));
+        assert_eq!(Config::new().accept_timeout(None).accept_timeout, None);
     }
 
     #[test]

@@ -64,6 +64,8 @@ enum Handshake {
     Request(InvalidHeader),
     /// The transport ended in the middle of the handshake.
     Eof,
+    /// The client did not deliver its request within the accept timeout.
+    Timeout,
     /// The HTTP/2 server did not enable extended CONNECT (RFC 8441 §3).
     #[cfg_attr(
         not(feature = "http2"),
@@ -110,6 +112,10 @@ impl Error {
 
     pub(crate) fn handshake_eof() -> Self {
         Self::new(Kind::Handshake(Handshake::Eof))
+    }
+
+    pub(crate) fn handshake_timeout() -> Self {
+        Self::new(Kind::Handshake(Handshake::Timeout))
     }
 
     #[cfg(feature = "http2")]
@@ -162,6 +168,14 @@ impl Error {
     /// The opening handshake failed (either side).
     pub fn is_handshake(&self) -> bool {
         matches!(self.kind, Kind::Handshake(_))
+    }
+
+    /// The client did not deliver a complete upgrade request within
+    /// [`Config::accept_timeout`](crate::Config::accept_timeout) (also
+    /// [`is_handshake`](Self::is_handshake); not [`is_timeout`](Self::is_timeout),
+    /// which is the closing handshake's).
+    pub fn is_handshake_timeout(&self) -> bool {
+        matches!(self.kind, Kind::Handshake(Handshake::Timeout))
     }
 
     /// The HTTP/2 server did not send `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1`,
@@ -250,6 +264,9 @@ impl fmt::Display for Handshake {
             Handshake::Response(err) => err.fmt(f),
             Handshake::Request(err) => err.fmt(f),
             Handshake::Eof => f.write_str("the connection ended during the handshake"),
+            Handshake::Timeout => {
+                f.write_str("no complete upgrade request within the accept timeout")
+            }
             Handshake::NoExtendedConnect => {
                 f.write_str("the HTTP/2 server does not support extended CONNECT (RFC 8441)")
             }
@@ -302,6 +319,14 @@ mod tests {
         let err = Error::aborted(Abort::CloseTimeout);
         assert!(err.is_closed() && err.is_timeout());
         assert_eq!(err.close_code(), Some(1006));
+    }
+
+    #[test]
+    fn handshake_timeout_is_handshake_not_close_timeout() {
+        let err = Error::handshake_timeout();
+        assert!(err.is_handshake() && err.is_handshake_timeout());
+        assert!(!err.is_timeout() && !err.is_closed());
+        assert_eq!(err.close_code(), None);
     }
 
     #[test]

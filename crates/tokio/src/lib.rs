@@ -82,8 +82,9 @@
 //!
 //! # Runtime requirements
 //!
-//! A tokio runtime with the I/O driver, and the time driver once a closing
-//! handshake starts (the close timeout uses `tokio::time`). The HTTP/2
+//! A tokio runtime with the I/O driver, and the time driver for
+//! [`accept`] (its accept timeout) and once a closing handshake starts (the
+//! close timeout). Both use `tokio::time`. The HTTP/2
 //! connections spawn tasks (the connection driver and one reader per
 //! stream), so they need to run inside a tokio runtime.
 
@@ -113,7 +114,7 @@ pub mod deflate {
     pub use ferrows_core::deflate::{ClientBits, DeflateConfig, ServerBits};
 }
 
-pub use config::{Config, DEFAULT_READ_BUFFER_SIZE};
+pub use config::{Config, DEFAULT_ACCEPT_TIMEOUT, DEFAULT_READ_BUFFER_SIZE};
 pub use error::Error;
 pub use handshake::{accept, accept_with, connect, AcceptOptions, IntoRequest, Request};
 pub use message::{CloseFrame, Message};

@@ -88,6 +88,11 @@ where
 /// request, checks it as `ws` 8.23 does, applies `options`, negotiates
 /// permessage-deflate when [`Config::deflate`] is set, and writes the 101.
 ///
+/// The request must be complete within [`Config::accept_timeout`] (10 s by
+/// default), or the handshake fails with
+/// [`is_handshake_timeout`](Error::is_handshake_timeout) and `stream` is
+/// dropped without an answer.
+///
 /// A refused request is answered (400 with `ws`'s message as the body, 405,
 /// 431, or the application's [`Rejection`]), the transport is shut down, and
 /// the error's [`rejection`](Error::rejection) tells what was sent.
@@ -102,7 +107,15 @@ where
     config.validate()?;
     let mut buf = Vec::new();
     let mut parser = RequestParser::new(config.head_limits);
-    let (head, used) = match read_head(&mut stream, &mut buf, |bytes| parser.parse(bytes)).await {
+    let read = read_head(&mut stream, &mut buf, |bytes| parser.parse(bytes));
+    // One deadline for the whole head: a trickling client does not extend it.
+    let found = match config.accept_timeout {
+        Some(limit) => tokio::time::timeout(limit, read)
+            .await
+            .unwrap_or_else(|_| Err(ReadError::Transport(Error::handshake_timeout()))),
+        None => read.await,
+    };
+    let (head, used) = match found {
         Ok(found) => found,
         Err(ReadError::Parse(rejection)) => {
             let response = client_error_response(rejection.status);
