@@ -56,3 +56,4 @@ export import ReceiverOptions = WebSocket.ReceiverOptions;
 export import WebSocketStreamOptions = WebSocket.WebSocketStreamOptions;
 export import WebSocketStreamConnection = WebSocket.WebSocketStreamConnection;
 export import WebSocketCloseInfo = WebSocket.WebSocketCloseInfo;
+export import ShutdownOptions = WebSocket.ShutdownOptions;

@@ -357,6 +357,16 @@ declare namespace WebSocket {
     WebSocket?: U | undefined;
   }
 
+  /** Options of `WebSocketServer#shutdown`. */
+  interface ShutdownOptions {
+    /** The close code sent to every client. Default `1001` (Going Away). */
+    code?: number | undefined;
+    /** The close reason sent to every client. Default empty. */
+    reason?: string | Buffer | undefined;
+    /** Milliseconds to wait for the closing handshakes before terminating the rest. Default `10000`. */
+    timeout?: number | undefined;
+  }
+
   interface AddressInfo {
     address: string;
     family: string;
@@ -375,6 +385,14 @@ declare namespace WebSocket {
 
     address(): AddressInfo | string | null;
     close(cb?: (err?: Error) => void): void;
+    /**
+     * ferrows only: drains the server for a deploy. Stops accepting (`port` mode stops listening;
+     * upgrades on a user's server get 503), sends every tracked client a close frame behind the
+     * data already queued for it, waits up to `timeout` ms for the closing handshakes, then
+     * terminates the rest. Resolves (and calls `cb`) once every client is closed and the server
+     * has emitted `'close'`. With `clientTracking: false` only the listener is stopped.
+     */
+    shutdown(options?: ShutdownOptions, cb?: (err?: Error) => void): Promise<void>;
     handleUpgrade(
       request: InstanceType<U>,
       socket: Duplex,

@@ -24,6 +24,7 @@ import {
 import { native } from './native';
 import { abortHandshake, abortOrEmitClientError, streamClientError } from './handshake-refusal';
 import { PerMessageDeflate } from './permessage-deflate';
+import { shutdown, type ShutdownOptions } from './shutdown';
 import { WebSocket, type SetSocketOptions } from './websocket';
 import { WebSocketStream } from './websocket-stream';
 
@@ -183,6 +184,17 @@ export class WebSocketServer extends EventEmitter {
       // the native transport until they close).
       server.close(() => emitClose(this));
     }
+  }
+
+  /**
+   * ferrows only: drains the server for a deploy — stops accepting, closes every tracked client
+   * with `code` (1001) behind the data already queued for it, terminates those whose closing
+   * handshake has not finished after `timeout` ms (10 s), and resolves once the server has closed.
+   */
+  shutdown(options?: ShutdownOptions, cb?: (err?: Error) => void): Promise<void> {
+    const drained = shutdown(this, options);
+    if (cb) drained.then(() => cb(), cb);
+    return drained;
   }
 
   shouldHandle(req: http.IncomingMessage): boolean {
