@@ -178,6 +178,31 @@ for (const role of ROLES) {
     t.deepEqual(c.seen.events, ['close:1006']);
   });
 
+  // The native driver counted the close timer from the loop's cached time, which is that of the
+  // start of the loop iteration: after long synchronous work (or the process being descheduled
+  // on a loaded machine) it fired early. Serial: the spin would delay the other tests.
+  for (const [on, js] of [['', false], [' on the JS transport', true]] as const) {
+    test.serial(`${role}${on} counts closeTimeout from close(), even after long synchronous work`, async (t) => {
+      if (js) process.env['FERROWS_NO_NATIVE'] = '1';
+      let c: Conn;
+      try {
+        c = await open(t, role, { closeTimeout: 1000 });
+      } finally {
+        delete process.env['FERROWS_NO_NATIVE'];
+      }
+      t.is((c.ws as unknown as { _transport: { isNative: boolean } })._transport.isNative, !js);
+      const spin = Date.now();
+      while (Date.now() - spin < 600); // the loop's cached time is now ~600 ms old
+      const started = Date.now();
+      c.ws.close(1000);
+      t.is((await c.peer.readFrame()).opcode, 8);
+      t.true(await ourFin(c, 5000), 'the socket is closed after closeTimeout');
+      const after = Date.now() - started;
+      t.true(after >= 900, `our FIN came ${after} ms after close(), before closeTimeout (1000 ms)`);
+      t.is((await c.seen.closed).code, 1006);
+    });
+  }
+
   test.serial(`${role} on the JS transport destroys the socket after closeTimeout`, async (t) => {
     process.env['FERROWS_NO_NATIVE'] = '1';
     let c: Conn;

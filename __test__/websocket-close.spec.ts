@@ -4,13 +4,16 @@
  * read by a raw peer so the wire agrees with what the application sees.
  */
 import test from 'ava';
+import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import * as net from 'node:net';
+import { fileURLToPath } from 'node:url';
 import { closePayload, frame, listen, next, rawUpgrade, shutdown, WebSocket, type WebSocketT } from './helpers.ts';
 import { closed, rawPair, recordEvents, rawServer, until } from './helpers-client.ts';
 
 const BAD_CODE = 'First argument must be a valid error code number';
 const ABORTED = 'WebSocket was closed before the connection was established';
+
+const NO_ERROR_LISTENER = fileURLToPath(new URL('./fixtures/no-error-listener.cjs', import.meta.url));
 
 async function serverSide(t: { teardown(fn: () => unknown): void }) {
   const { wss, port } = await listen();
@@ -253,12 +256,49 @@ test.serial('_socket exposes addresses on the JavaScript transport too', async (
   }
 });
 
-test('the process survives a peer that vanishes mid-message', async (t) => {
-  const { ws, peer } = await serverSide(t);
-  const log = recordEvents(ws, ['message', 'error', 'close']);
-  peer.write(frame(1, 'x'.repeat(1000)).subarray(0, 100));
-  await new Promise((r) => setTimeout(r, 50));
-  (peer.socket as net.Socket).destroy();
-  await closed(ws);
-  t.deepEqual(log, ['close:1006']);
-});
+/**
+ * Runs fixtures/no-error-listener.cjs: a WebSocket with NO 'error' listener, whose peer sends part
+ * of a message and vanishes. A crash (an uncaught exception or an 'error' emitted with nobody
+ * listening) kills the child; the parent sees the exit code and stderr.
+ */
+function vanishChild(impl: 'ferrows' | 'ws', role: 'server' | 'client', name: 'vanish-end' | 'vanish-reset', js = false): Promise<{ exitCode: number | null; stderr: string; messages: unknown[] }> {
+  return new Promise((resolve, reject) => {
+    const env = { ...process.env };
+    delete env['FERROWS_NO_NATIVE'];
+    if (js) env['FERROWS_NO_NATIVE'] = '1';
+    const child = fork(NO_ERROR_LISTENER, [impl, role, name], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv: [], env });
+    let stderr = '';
+    const messages: unknown[] = [];
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('message', (m) => messages.push(m));
+    child.on('error', reject);
+    child.on('close', (exitCode) => resolve({ exitCode, stderr, messages }));
+  });
+}
+
+// ws: a socket error never reaches the WebSocket (socketOnError destroys the socket and swallows
+// it), and a receiver left with half a frame at 'end' raises nothing: 'close' 1006, no 'error'.
+for (const name of ['vanish-end', 'vanish-reset'] as const) {
+  const how = name === 'vanish-end' ? 'vanishes (FIN)' : 'resets the connection (RST)';
+  test(`with no 'error' listener the process survives a peer that ${how} mid-message, as with ws`, async (t) => {
+    const runs = await Promise.all([
+      vanishChild('ws', 'server', name),
+      vanishChild('ws', 'client', name),
+      vanishChild('ferrows', 'server', name),
+      vanishChild('ferrows', 'client', name),
+      vanishChild('ferrows', 'server', name, true),
+      vanishChild('ferrows', 'client', name, true),
+    ]);
+    const [wsServer, wsClient, ...ours] = runs;
+    for (const theirs of [wsServer!, wsClient!]) {
+      t.is(theirs.exitCode, 0, `ws survives (stderr: ${theirs.stderr.slice(0, 300)})`);
+      t.deepEqual(theirs.messages, [{ event: 'close', code: 1006 }, { event: 'survived' }]);
+    }
+    const expected = [true, true, false, false];
+    ours.forEach((run, i) => {
+      t.is(run.exitCode, 0, `ferrows survives (stderr: ${run.stderr.slice(0, 300)})`);
+      t.is(run.stderr, '');
+      t.deepEqual(run.messages, [{ event: 'close', code: 1006, native: expected[i] }, { event: 'survived' }], 'close 1006 and no error, as ws');
+    });
+  });
+}

@@ -8,7 +8,8 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { acceptFor, frame, rawUpgrade, shutdown, WebSocket, WebSocketServer, type RawPeer, type ServerT } from './helpers.ts';
+import { acceptFor, delay, frame, rawUpgrade, shutdown, WebSocket, WebSocketServer, type RawPeer, type ServerT } from './helpers.ts';
+import { memory } from './helpers-protocol.ts';
 import { connectRaw, echo, exchange, header, rejectFor, serve, stillServes, upgradeRequest } from './helpers-server.ts';
 
 type Req = Parameters<typeof upgradeRequest>[1];
@@ -286,6 +287,86 @@ test('A7: pathological extension values are rejected or declined without a crash
     peer.socket.destroy();
   }
   t.is(await stillServes(url), 'ping?');
+});
+
+/**
+ * Milliseconds `run` takes on this thread, after a full GC and a pause for V8's background
+ * sweeping, so that no run pays for (or competes with) collecting the garbage of the one before.
+ */
+async function timed(run: () => unknown): Promise<number> {
+  memory();
+  await delay(2);
+  const started = performance.now();
+  run();
+  return performance.now() - started;
+}
+
+/**
+ * `best(large) / best(small)` over seven alternating runs each (as crates/core's timing::growth:
+ * the best run is the one least disturbed by the rest of a loaded machine); times under 0.5 ms
+ * are noise and count as 0.5 ms.
+ */
+async function growth(small: () => unknown, large: () => unknown): Promise<number> {
+  let bestSmall = Infinity;
+  let bestLarge = Infinity;
+  for (let i = 0; i < 7; i++) {
+    bestSmall = Math.min(bestSmall, await timed(small));
+    bestLarge = Math.min(bestLarge, await timed(large));
+  }
+  return Math.max(bestLarge, 0.5) / Math.max(bestSmall, 0.5);
+}
+
+/** The A7 shapes at about `n` bytes: [label, Sec-WebSocket-Protocol or -Extensions value]. */
+const pathologicalProtocols = (n: number): [string, string][] => [
+  ['spaces', ' '.repeat(n)],
+  ['a<spaces>,b', `a${' '.repeat(n)},b`],
+  ['p0,p1,…', Array.from({ length: n / 8 }, (_, i) => `p${i}`).join(',')],
+  ['__proto__, constructor, …', Array.from({ length: n / 8 }, (_, i) => (i % 2 ? `constructor${i}` : `__proto__${i}`)).join(', ')],
+  ['duplicates', 'a,'.repeat(n / 2) + 'a'],
+];
+const pathologicalExtensions = (n: number): [string, string][] => [
+  ['spaces', ' '.repeat(n)],
+  ['unclosed \\\\', `foo; bar="${'\\\\'.repeat(n / 2)}`],
+  ['unclosed \\x', `a; b="${'\\x'.repeat(n / 2)}`],
+  ['closed \\x', `a; b="${'\\x'.repeat(n / 2)}"`],
+  ['long param', `permessage-deflate; ${'a'.repeat(n)}`],
+  ['escaped quotes', `permessage-deflate; client_max_window_bits="${'\\"'.repeat(n / 2)}`],
+  ['trailing spaces', `permessage-deflate${' '.repeat(n)}`],
+  ['__proto__ params', `a${'; __proto__=1'.repeat(n / 13)}`],
+  ['constructor offers', `a${', constructor'.repeat(n / 13)}, permessage-deflate`],
+  ['permessage-deflate offers', Array.from({ length: n / 20 }, () => 'permessage-deflate').join(', ')],
+];
+
+// A7 asks for linear time. The Rust core checks its extension parser (crates/core
+// handshake/extensions_tests.rs); this checks what the server runs on the header value from
+// JavaScript: the subprotocol parser and Set, the permessage-deflate negotiation (parse + choose),
+// and the exported `subprotocol.parse` / `extension.parse` helpers (which also build JS objects).
+// 4× the input: linear is ~4×, quadratic ~16×; the bound is 10, as in crates/core (building
+// many null-prototype objects in extension.parse measures up to 6.4× on a loaded 2-core machine).
+test('A7: handling pathological protocol and extension values takes linear time', async (t) => {
+  const N = 1 << 18;
+  const guard = (run: () => unknown) => () => {
+    try {
+      return run();
+    } catch (err) {
+      return err;
+    }
+  };
+  const check = async (what: string, small: string, large: string, run: (value: string) => unknown): Promise<void> => {
+    const ratio = await growth(guard(() => run(small)), guard(() => run(large)));
+    t.log(`${what}: ${ratio.toFixed(1)}x for 4x input`);
+    t.true(ratio < 10, `${what} grew ${ratio.toFixed(1)}x for 4x input`);
+  };
+  const protocols = pathologicalProtocols(N).map((p, i) => [p[0], p[1], pathologicalProtocols(4 * N)[i]![1]] as const);
+  for (const [label, small, large] of protocols) {
+    await check(`subprotocol.parse ${label}`, small, large, (v) => WebSocket.subprotocol.parse(v));
+  }
+  const PMD = WebSocket.PerMessageDeflate as unknown as new (o: object) => { _acceptOffers(h: string): boolean };
+  const extensions = pathologicalExtensions(N).map((p, i) => [p[0], p[1], pathologicalExtensions(4 * N)[i]![1]] as const);
+  for (const [label, small, large] of extensions) {
+    await check(`extension.parse ${label}`, small, large, (v) => WebSocket.extension.parse(v));
+    await check(`permessage-deflate negotiation ${label}`, small, large, (v) => new PMD({ isServer: true })._acceptOffers(v));
+  }
 });
 
 /** A8/A9 deadline for the tests: short, so each case takes well under a second. */

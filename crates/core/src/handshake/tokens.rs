@@ -269,4 +269,40 @@ mod tests {
             );
         }
     }
+
+    /// A7: the pathological `Sec-WebSocket-Protocol` shapes at about `len` bytes.
+    fn pathological_subprotocols(len: usize) -> Vec<String> {
+        let names = |f: fn(usize) -> String| (0..len / 8).map(f).collect::<Vec<_>>().join(", ");
+        vec![
+            " ".repeat(len),
+            format!("a{},b", " ".repeat(len)),
+            names(|i| format!("p{i}")),
+            names(|i| {
+                if i % 2 == 0 {
+                    format!("__proto__{i}")
+                } else {
+                    format!("constructor{i}")
+                }
+            }),
+            format!("{}a", "a,".repeat(len / 2)),
+        ]
+    }
+
+    #[test]
+    fn subprotocols_pathological_time_is_linear() {
+        for (small, large) in pathological_subprotocols(1 << 18)
+            .into_iter()
+            .zip(pathological_subprotocols(1 << 20))
+        {
+            let ratio = super::super::timing::growth(
+                || parse_subprotocols(&small),
+                || parse_subprotocols(&large),
+            );
+            assert!(
+                ratio < 10.0,
+                "{:?}… grew {ratio}x for 4x input",
+                &small[..16]
+            );
+        }
+    }
 }

@@ -104,3 +104,17 @@ pub fn now(loop_: *const UvLoop) -> u64 {
         Err(_) => 0,
     }
 }
+
+/// The current time in milliseconds on the loop's clock: refreshes the cached
+/// time first (`uv_update_time`, as Node does before it starts a timer), so
+/// that a deadline set after long synchronous JavaScript is not early.
+pub fn fresh_now(loop_: *mut UvLoop) -> u64 {
+    match uv() {
+        // SAFETY: `loop_` is the env's live loop, used on its own thread.
+        Ok(uv) => unsafe {
+            (uv.update_time)(loop_);
+            (uv.now)(loop_)
+        },
+        Err(_) => 0,
+    }
+}

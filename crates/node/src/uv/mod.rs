@@ -5,5 +5,5 @@
 mod handle;
 mod sys;
 
-pub use handle::{now, Handle};
+pub use handle::{fresh_now, now, Handle};
 pub use sys::{handle_type, poll_event, uv, Unavailable, UvHandle, UvLoop};
