@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { errorFromRecord } from './errors';
-import { Flag, fragmentsOf, Kind, native, RECORD, RESULT_CLOSING, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
+import { Flag, fragmentsOf, Kind, native, RECORD, reportUncaught, RESULT_CLOSING, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
 import type { Transport, TransportSink, WriteCallback } from './transport';
 
 type Driver = InstanceType<typeof native.NativeDriver>;
@@ -59,9 +59,12 @@ export function canAdopt(socket: unknown): socket is Socket {
   return typeof fd === 'number' && fd >= 0 && s.writableLength === 0 && !s.destroyed && getDriver() !== null;
 }
 
-/** Dispatches one batch of records; see `crates/node/src/batch.rs`. */
+/**
+ * Dispatches one batch of records; see `crates/node/src/batch.rs`. A batch holds the events of
+ * many connections: a handler that throws is reported as an uncaught exception at once (each
+ * throw, as ws reports each socket's), and the rest of the batch is still delivered.
+ */
 function dispatch(count: number, slab: Buffer | undefined): void {
-  let failure: { error: unknown } | undefined;
   inDispatch = true;
   for (let i = 0, at = 0; i < count; i++, at += RECORD) {
     const transport = live[table[at]!];
@@ -69,11 +72,10 @@ function dispatch(count: number, slab: Buffer | undefined): void {
     try {
       transport.deliver(table[at + 1]!, table[at + 2]!, table[at + 3]!, table[at + 4]!, slab);
     } catch (error) {
-      failure ??= { error };
+      reportUncaught(error);
     }
   }
   inDispatch = false;
-  if (failure) throw failure.error;
 }
 
 /** Hands queued outbox sends to the driver now (it is full, or order matters for what follows). */

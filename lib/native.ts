@@ -71,3 +71,23 @@ export function fragmentsOf(slab: Buffer, offset: number, length: number, count:
 
 /** Connection options as the addon takes them. */
 export type ConnOptions = Binding.ConnOptions;
+
+/**
+ * Reports an exception a user handler threw while a transport was delivering several events at
+ * once (one native batch, or the records of one read), then lets the caller deliver the rest.
+ * With ws each socket's `'data'` is its own I/O callback, so every throw reaches
+ * `process.on('uncaughtException')` before the next socket's events run, or kills the process
+ * when nothing handles it; `reportUncaught` (`napi_fatal_exception`) does exactly that, now.
+ * Where the runtime refuses it, the error is rethrown from a fresh tick instead.
+ */
+export function reportUncaught(error: unknown): void {
+  try {
+    native.reportUncaught(error);
+  } catch {
+    process.nextTick(rethrow, error);
+  }
+}
+
+function rethrow(error: unknown): never {
+  throw error;
+}
