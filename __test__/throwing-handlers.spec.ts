@@ -16,7 +16,9 @@
  * (JS transport) with one call. It reports each throw as ws does (same count, same moment:
  * before the next event is delivered) and then delivers the rest; it deliberately does not copy
  * the wedge: a connection whose handler threw keeps receiving messages and gets its `'close'`.
- * With no `'uncaughtException'` listener the first throw kills the process, as with ws.
+ * The same holds for send callbacks (one native `Sent` record completes many sends) and for
+ * listeners on `ws._socket`. With no `'uncaughtException'` listener the first throw kills the
+ * process, as with ws.
  */
 import test, { type ExecutionContext } from 'ava';
 import { spawn } from 'node:child_process';
@@ -25,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 const FIXTURE = fileURLToPath(new URL('./fixtures/throwing-handlers.cjs', import.meta.url));
 
 type Impl = 'native' | 'js' | 'ws';
-type Scenario = 'message' | 'close' | 'error';
+type Scenario = 'message' | 'close' | 'error' | 'callbacks';
 
 interface Outcome {
   log: string[];
@@ -161,6 +163,17 @@ for (const impl of ['native', 'js', 'ws'] as const) {
     );
     t.true(outcome.serverClosed, 'the server saw every connection go');
     severalInOneBatch(t, impl, outcome);
+  });
+
+  test(`${impl}: a throwing send callback or raw-socket 'close' listener is uncaught once; the other callbacks and 'close' still run`, async (t) => {
+    const outcome = await scenario(t, impl, 'callbacks');
+    const { log } = outcome;
+    t.deepEqual(sorted(eachThrowReportedOnce(t, log)), sorted(THROWING.flatMap((i) => [`cb${i}`, `socket${i}`])));
+    const callbacks = range(N).flatMap((i) => ['a', 'b', 'c'].filter((m) => m !== 'a' || !THROWING.includes(i)).map((m) => `cb:${i}:${m}:ok`));
+    t.deepEqual(sorted(log.filter((e) => e.startsWith('cb:'))), sorted(callbacks), 'each callback once, without an error');
+    t.deepEqual(sorted(log.filter((e) => e.startsWith('close:'))), sorted(range(N + 1).map((i) => `close:${i}:1000`)));
+    t.deepEqual(messages(log), ['after']);
+    t.true(outcome.serverClosed, 'the server saw every connection go');
   });
 
   test(`${impl}: with no 'uncaughtException' listener a throwing 'message' handler kills the process`, async (t) => {

@@ -270,8 +270,12 @@ export class NativeTransport implements Transport {
       case Kind.Sent:
         return this.#sent(a, b);
       case Kind.End:
-        this.#socket?.emit('end');
-        return this.#sink._onEnd();
+        try {
+          this.#socket?.emit('end');
+        } finally {
+          this.#sink._onEnd();
+        }
+        return undefined;
       case Kind.Closed:
         return this.#onClosed(a);
       default:
@@ -281,10 +285,11 @@ export class NativeTransport implements Transport {
 
   /** `ok` callbacks completed, then `failed` ones refused (the connection was closing). */
   #sent(ok: number, failed: number): void {
-    for (let i = 0; i < ok; i++) this.#nextCallback()?.(null);
+    // One record completes many sends: a callback that throws must not strand the ones after it.
+    for (let i = 0; i < ok; i++) settle(this.#nextCallback(), null);
     if (failed > 0) {
       const err = new Error('WebSocket is not open: readyState 2 (CLOSING)');
-      for (let i = 0; i < failed; i++) this.#nextCallback()?.(err);
+      for (let i = 0; i < failed; i++) settle(this.#nextCallback(), err);
     }
   }
 
@@ -309,12 +314,21 @@ export class NativeTransport implements Transport {
     this.#callbackHead = 0;
     if (pending.length) {
       const err = Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' });
-      for (const cb of pending) cb(err);
+      for (const cb of pending) settle(cb, err);
     }
-    if (socket && errno && socket.listenerCount('error') > 0) {
-      socket.emit('error', Object.assign(new Error(`socket error (errno ${errno})`), { errno }));
+    // Listeners on `ws._socket` may throw too; the server count and 'close' must still follow.
+    try {
+      if (socket && errno && socket.listenerCount('error') > 0) {
+        socket.emit('error', Object.assign(new Error(`socket error (errno ${errno})`), { errno }));
+      }
+    } catch (error) {
+      reportUncaught(error);
     }
-    socket?.emit('close', errno !== 0);
+    try {
+      socket?.emit('close', errno !== 0);
+    } catch (error) {
+      reportUncaught(error);
+    }
     const server = this.#server;
     this.#server = null;
     if (server) {
@@ -450,6 +464,16 @@ export class NativeTransport implements Transport {
 
   setKeepAlive(on: boolean, delayMs: number): void {
     if (!this.#closed) this.#driver.setKeepAlive(this.#id, on, delayMs);
+  }
+}
+
+/** Runs a send callback; a throw is reported as uncaught and the caller goes on. */
+function settle(cb: WriteCallback | undefined, err: Error | null): void {
+  if (cb === undefined) return;
+  try {
+    cb(err);
+  } catch (error) {
+    reportUncaught(error);
   }
 }
 
