@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import { errorFromRecord } from './errors';
 import { cancelStream, isHttp2Stream } from './http2-stream';
-import { fragmentsOf, Kind, native, RECORD, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
+import { fragmentsOf, Kind, native, RECORD, reportUncaught, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
 import type { Transport, TransportSink, WriteCallback } from './transport';
 
 type Engine = InstanceType<typeof native.Engine>;
@@ -62,7 +62,12 @@ export class JsTransport implements Transport {
       while (count > 0) {
         for (let i = 0, at = 0; i < count; i++, at += RECORD) {
           if (table[at + 1]! <= Kind.Error && (table[at + 3]! > 0 || table[at + 4]! > 0)) slab ??= engine.slab();
-          this.#deliver(table[at + 1]!, table[at + 2]!, table[at + 3]!, table[at + 4]!, slab);
+          try {
+            this.#deliver(table[at + 1]!, table[at + 2]!, table[at + 3]!, table[at + 4]!, slab);
+          } catch (error) {
+            // As on the native path: each throw is reported, the read's other events still run.
+            reportUncaught(error);
+          }
         }
         start += count;
         count = count === TABLE_RECORDS ? engine.nextRecords(start) : 0;

@@ -6,7 +6,7 @@
 import type { Socket } from 'node:net';
 import { EventEmitter } from 'node:events';
 import { errorFromRecord } from './errors';
-import { Flag, fragmentsOf, Kind, native, RECORD, RESULT_CLOSING, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
+import { Flag, fragmentsOf, Kind, native, RECORD, reportUncaught, RESULT_CLOSING, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
 import type { Transport, TransportSink, WriteCallback } from './transport';
 
 type Driver = InstanceType<typeof native.NativeDriver>;
@@ -59,9 +59,12 @@ export function canAdopt(socket: unknown): socket is Socket {
   return typeof fd === 'number' && fd >= 0 && s.writableLength === 0 && !s.destroyed && getDriver() !== null;
 }
 
-/** Dispatches one batch of records; see `crates/node/src/batch.rs`. */
+/**
+ * Dispatches one batch of records; see `crates/node/src/batch.rs`. A batch holds the events of
+ * many connections: a handler that throws is reported as an uncaught exception at once (each
+ * throw, as ws reports each socket's), and the rest of the batch is still delivered.
+ */
 function dispatch(count: number, slab: Buffer | undefined): void {
-  let failure: { error: unknown } | undefined;
   inDispatch = true;
   for (let i = 0, at = 0; i < count; i++, at += RECORD) {
     const transport = live[table[at]!];
@@ -69,11 +72,10 @@ function dispatch(count: number, slab: Buffer | undefined): void {
     try {
       transport.deliver(table[at + 1]!, table[at + 2]!, table[at + 3]!, table[at + 4]!, slab);
     } catch (error) {
-      failure ??= { error };
+      reportUncaught(error);
     }
   }
   inDispatch = false;
-  if (failure) throw failure.error;
 }
 
 /** Hands queued outbox sends to the driver now (it is full, or order matters for what follows). */
@@ -268,8 +270,12 @@ export class NativeTransport implements Transport {
       case Kind.Sent:
         return this.#sent(a, b);
       case Kind.End:
-        this.#socket?.emit('end');
-        return this.#sink._onEnd();
+        try {
+          this.#socket?.emit('end');
+        } finally {
+          this.#sink._onEnd();
+        }
+        return undefined;
       case Kind.Closed:
         return this.#onClosed(a);
       default:
@@ -279,10 +285,11 @@ export class NativeTransport implements Transport {
 
   /** `ok` callbacks completed, then `failed` ones refused (the connection was closing). */
   #sent(ok: number, failed: number): void {
-    for (let i = 0; i < ok; i++) this.#nextCallback()?.(null);
+    // One record completes many sends: a callback that throws must not strand the ones after it.
+    for (let i = 0; i < ok; i++) settle(this.#nextCallback(), null);
     if (failed > 0) {
       const err = new Error('WebSocket is not open: readyState 2 (CLOSING)');
-      for (let i = 0; i < failed; i++) this.#nextCallback()?.(err);
+      for (let i = 0; i < failed; i++) settle(this.#nextCallback(), err);
     }
   }
 
@@ -307,12 +314,21 @@ export class NativeTransport implements Transport {
     this.#callbackHead = 0;
     if (pending.length) {
       const err = Object.assign(new Error('Cannot call write after a stream was destroyed'), { code: 'ERR_STREAM_DESTROYED' });
-      for (const cb of pending) cb(err);
+      for (const cb of pending) settle(cb, err);
     }
-    if (socket && errno && socket.listenerCount('error') > 0) {
-      socket.emit('error', Object.assign(new Error(`socket error (errno ${errno})`), { errno }));
+    // Listeners on `ws._socket` may throw too; the server count and 'close' must still follow.
+    try {
+      if (socket && errno && socket.listenerCount('error') > 0) {
+        socket.emit('error', Object.assign(new Error(`socket error (errno ${errno})`), { errno }));
+      }
+    } catch (error) {
+      reportUncaught(error);
     }
-    socket?.emit('close', errno !== 0);
+    try {
+      socket?.emit('close', errno !== 0);
+    } catch (error) {
+      reportUncaught(error);
+    }
     const server = this.#server;
     this.#server = null;
     if (server) {
@@ -448,6 +464,16 @@ export class NativeTransport implements Transport {
 
   setKeepAlive(on: boolean, delayMs: number): void {
     if (!this.#closed) this.#driver.setKeepAlive(this.#id, on, delayMs);
+  }
+}
+
+/** Runs a send callback; a throw is reported as uncaught and the caller goes on. */
+function settle(cb: WriteCallback | undefined, err: Error | null): void {
+  if (cb === undefined) return;
+  try {
+    cb(err);
+  } catch (error) {
+    reportUncaught(error);
   }
 }
 

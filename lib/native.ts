@@ -71,3 +71,31 @@ export function fragmentsOf(slab: Buffer, offset: number, length: number, count:
 
 /** Connection options as the addon takes them. */
 export type ConnOptions = Binding.ConnOptions;
+
+/** Node's own uncaught-exception path; Bun gets the portable fallback below. */
+const reportNow: ((error: unknown) => void) | null = process.versions['bun'] ? null : native.reportUncaught;
+
+/**
+ * Reports an exception a user handler threw while a transport was delivering several events at
+ * once (one native batch, or the records of one read), then lets the caller deliver the rest.
+ * With ws each socket's `'data'` is its own I/O callback, so every throw reaches
+ * `process.on('uncaughtException')` before the next socket's events run, or kills the process
+ * when nothing handles it; `reportUncaught` (`napi_fatal_exception`) does exactly that, now.
+ * Elsewhere (Bun), or where the runtime refuses it, the error is rethrown from a fresh tick:
+ * still one uncaught exception per throw, but after the rest of the batch.
+ */
+export function reportUncaught(error: unknown): void {
+  if (reportNow !== null) {
+    try {
+      reportNow(error);
+      return;
+    } catch {
+      // Refused: fall back to a fresh tick.
+    }
+  }
+  process.nextTick(rethrow, error);
+}
+
+function rethrow(error: unknown): never {
+  throw error;
+}

@@ -54,6 +54,29 @@ pub fn native_driver_supported() -> bool {
     cfg!(unix)
 }
 
+/// Reports `error` as an uncaught exception, right now: Node runs
+/// `process.on('uncaughtException')` (and `'uncaughtExceptionMonitor'`, or a
+/// domain's capture callback) before this returns, or exits the process when
+/// nothing handles it, exactly as for an exception thrown out of an I/O
+/// callback. JavaScript uses it when several user handlers throw while one
+/// batch (or one read) is delivered: with `ws` each of those throws would have
+/// left its own socket `'data'` callback, so each must be reported, and the
+/// remaining events still delivered.
+#[napi]
+pub fn report_uncaught(env: napi::Env, error: napi::Unknown<'_>) -> napi::Result<()> {
+    // SAFETY: called from JavaScript on the env's thread; `error` is a live
+    // value of this call's scope.
+    let status = unsafe { napi::sys::napi_fatal_exception(env.raw(), napi::JsValue::raw(&error)) };
+    if status == napi::sys::Status::napi_ok {
+        Ok(())
+    } else {
+        Err(napi::Error::new(
+            napi::Status::GenericFailure,
+            format!("napi_fatal_exception failed ({status})"),
+        ))
+    }
+}
+
 #[cfg(feature = "allocator")]
 #[global_allocator]
 static ALLOC: mimalloc_safe::MiMalloc = mimalloc_safe::MiMalloc;

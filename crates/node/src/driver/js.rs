@@ -4,10 +4,12 @@
 //! payload bytes become one new `Buffer`. `napi_make_callback` runs the
 //! dispatcher inside a callback scope, so `process.nextTick` callbacks and
 //! microtasks queued by user handlers run before control returns to the loop,
-//! exactly as after any other I/O callback in Node. An exception thrown by
-//! the dispatcher is rethrown as an uncaught exception
-//! (`napi_fatal_exception`), which is what `ws` users get when a `'message'`
-//! handler throws.
+//! exactly as after any other I/O callback in Node. The dispatcher reports
+//! each exception a user handler throws itself (`reportUncaught`, i.e.
+//! `napi_fatal_exception`, before the next event, as `ws` users see each
+//! socket's) and delivers the rest of the batch. Should the dispatcher still
+//! throw, the exception is rethrown here as an uncaught exception, and the
+//! remaining chunks and the outbox drain below run all the same.
 
 use std::ptr;
 
