@@ -13,6 +13,7 @@
 //   autobahn  Autobahn|TestSuite cases 1-10 in both roles, and the ci preset over HTTP/2 in both roles
 //             (the full 517: `npm run test:autobahn:all`, `npm run test:autobahn:h2:all`)
 //   fuzz      every fuzz target for a bounded time (FERROWS_FUZZ_SECONDS, default 20 s each)
+//   miri      cargo miri test on the core's mask, cork and queue modules (nightly + miri)
 //
 // `node scripts/test.mjs rust js` runs a subset.
 import { spawnSync } from 'node:child_process';
@@ -71,6 +72,15 @@ const steps = {
     ['node', ['autobahn/run.mjs', '--role', 'client', '--impl', 'autobahn/ferrows-impl.mjs', '--transport', 'h2', '--cases', 'ci', '--expect', 'autobahn/expected-client.json']],
   ],
   fuzz: [['bash', ['fuzz/run.sh', fuzzSeconds]]],
+  // The unsafe-heavy modules (SIMD mask kernels, the cork's pieces, the lock-free queues) under
+  // miri's UB checks; proptest cases and stress sizes are cut down for the interpreter.
+  miri: [
+    [
+      'cargo',
+      ['+nightly', 'miri', 'test', '-p', 'ferrows-core', '--lib', '--', 'mask::', 'cork::', 'queue::'],
+      { MIRIFLAGS: '-Zmiri-disable-isolation', PROPTEST_CASES: '8' },
+    ],
+  ],
 };
 
 const selected = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(steps);

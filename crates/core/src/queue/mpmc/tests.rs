@@ -124,7 +124,8 @@ fn queue_is_send_sync_and_debug() {
 
 const PRODUCERS: usize = 2;
 const CONSUMERS: usize = 2;
-const PER_PRODUCER: usize = 250_000;
+/// Fewer under miri, which interprets every step.
+const PER_PRODUCER: usize = if cfg!(miri) { 200 } else { 250_000 };
 
 /// Pops until every item is taken; returns them in the order seen.
 fn consume(queue: &Queue<usize>, taken: &AtomicUsize) -> Vec<usize> {
