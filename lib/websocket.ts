@@ -415,6 +415,10 @@ export class WebSocket extends EventEmitter implements TransportSink {
     }
   }
 
+  _onDrain(): void {
+    if (this.listenerCount('drain') > 0) this._emitOrDefer(() => this.emit('drain'));
+  }
+
   _onEnd(): void {
     this._readyState = CLOSING;
   }
