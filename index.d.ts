@@ -227,6 +227,20 @@ declare namespace WebSocket {
     maxFragments?: number | undefined;
     /** Terminate when more automatic pongs are pending (ws 8.23; default 60). */
     maxPendingAutoPongs?: number | undefined;
+    /**
+     * Cap, in bytes, on what one connection may have queued (`bufferedAmount`): a `send()` that
+     * would take `bufferedAmount` past it is not queued. Default `0`: no cap (ws's behaviour).
+     * Like uWebSockets.js' `maxBackpressure`. A ferrows extension; see README "Backpressure".
+     */
+    maxBufferedAmount?: number | undefined;
+    /**
+     * What a `send()` past `maxBufferedAmount` does. Either way the message is not queued and its
+     * callback gets an error with `code: 'ERR_WS_BACKPRESSURE'`.
+     * - `'close'` (default): the connection is closed with 1008 (Policy Violation); the close frame
+     *   follows the queued bytes, and a peer that never reads them is dropped after `closeTimeout`.
+     * - `'drop'`: only this message is refused; the connection stays open.
+     */
+    backpressurePolicy?: 'close' | 'drop' | undefined;
     skipUTF8Validation?: boolean | undefined;
     createConnection?: typeof createConnection | undefined;
     finishRequest?: FinishRequestCallback | undefined;
@@ -361,6 +375,20 @@ declare namespace WebSocket {
     maxBufferedChunks?: number | undefined;
     maxFragments?: number | undefined;
     maxPendingAutoPongs?: number | undefined;
+    /**
+     * Cap, in bytes, on what one connection may have queued (`bufferedAmount`): a `send()` that
+     * would take `bufferedAmount` past it is not queued. Default `0`: no cap (ws's behaviour).
+     * Like uWebSockets.js' `maxBackpressure`. A ferrows extension; see README "Backpressure".
+     */
+    maxBufferedAmount?: number | undefined;
+    /**
+     * What a `send()` past `maxBufferedAmount` does. Either way the message is not queued and its
+     * callback gets an error with `code: 'ERR_WS_BACKPRESSURE'`.
+     * - `'close'` (default): the connection is closed with 1008 (Policy Violation); the close frame
+     *   follows the queued bytes, and a peer that never reads them is dropped after `closeTimeout`.
+     * - `'drop'`: only this message is refused; the connection stays open.
+     */
+    backpressurePolicy?: 'close' | 'drop' | undefined;
     skipUTF8Validation?: boolean | undefined;
     WebSocket?: U | undefined;
   }
