@@ -122,6 +122,8 @@ declare class WebSocket extends EventEmitter {
   on(event: 'upgrade', listener: (this: WebSocket, request: IncomingMessage) => void): this;
   on(event: 'message', listener: (this: WebSocket, data: WebSocket.RawData, isBinary: boolean) => void): this;
   on(event: 'open', listener: (this: WebSocket) => void): this;
+  /** Everything queued is written (`bufferedAmount` is back to 0); see README "Backpressure". A ferrows extension. */
+  on(event: 'drain', listener: (this: WebSocket) => void): this;
   on(event: 'ping' | 'pong', listener: (this: WebSocket, data: Buffer) => void): this;
   on(event: 'redirect', listener: (this: WebSocket, url: string, request: ClientRequest) => void): this;
   on(event: 'unexpected-response', listener: (this: WebSocket, request: ClientRequest, response: IncomingMessage) => void): this;
@@ -132,6 +134,8 @@ declare class WebSocket extends EventEmitter {
   once(event: 'upgrade', listener: (this: WebSocket, request: IncomingMessage) => void): this;
   once(event: 'message', listener: (this: WebSocket, data: WebSocket.RawData, isBinary: boolean) => void): this;
   once(event: 'open', listener: (this: WebSocket) => void): this;
+  /** Everything queued is written (`bufferedAmount` is back to 0); see README "Backpressure". A ferrows extension. */
+  once(event: 'drain', listener: (this: WebSocket) => void): this;
   once(event: 'ping' | 'pong', listener: (this: WebSocket, data: Buffer) => void): this;
   once(event: 'redirect', listener: (this: WebSocket, url: string, request: ClientRequest) => void): this;
   once(event: 'unexpected-response', listener: (this: WebSocket, request: ClientRequest, response: IncomingMessage) => void): this;
@@ -142,6 +146,8 @@ declare class WebSocket extends EventEmitter {
   off(event: 'upgrade', listener: (this: WebSocket, request: IncomingMessage) => void): this;
   off(event: 'message', listener: (this: WebSocket, data: WebSocket.RawData, isBinary: boolean) => void): this;
   off(event: 'open', listener: (this: WebSocket) => void): this;
+  /** Everything queued is written (`bufferedAmount` is back to 0); see README "Backpressure". A ferrows extension. */
+  off(event: 'drain', listener: (this: WebSocket) => void): this;
   off(event: 'ping' | 'pong', listener: (this: WebSocket, data: Buffer) => void): this;
   off(event: 'redirect', listener: (this: WebSocket, url: string, request: ClientRequest) => void): this;
   off(event: 'unexpected-response', listener: (this: WebSocket, request: ClientRequest, response: IncomingMessage) => void): this;
@@ -152,6 +158,7 @@ declare class WebSocket extends EventEmitter {
   addListener(event: 'upgrade', listener: (request: IncomingMessage) => void): this;
   addListener(event: 'message', listener: (data: WebSocket.RawData, isBinary: boolean) => void): this;
   addListener(event: 'open', listener: () => void): this;
+  addListener(event: 'drain', listener: () => void): this;
   addListener(event: 'ping' | 'pong', listener: (data: Buffer) => void): this;
   addListener(event: 'redirect', listener: (url: string, request: ClientRequest) => void): this;
   addListener(event: 'unexpected-response', listener: (request: ClientRequest, response: IncomingMessage) => void): this;
@@ -162,6 +169,7 @@ declare class WebSocket extends EventEmitter {
   removeListener(event: 'upgrade', listener: (request: IncomingMessage) => void): this;
   removeListener(event: 'message', listener: (data: WebSocket.RawData, isBinary: boolean) => void): this;
   removeListener(event: 'open', listener: () => void): this;
+  removeListener(event: 'drain', listener: () => void): this;
   removeListener(event: 'ping' | 'pong', listener: (data: Buffer) => void): this;
   removeListener(event: 'redirect', listener: (url: string, request: ClientRequest) => void): this;
   removeListener(event: 'unexpected-response', listener: (request: ClientRequest, response: IncomingMessage) => void): this;
@@ -219,6 +227,20 @@ declare namespace WebSocket {
     maxFragments?: number | undefined;
     /** Terminate when more automatic pongs are pending (ws 8.23; default 60). */
     maxPendingAutoPongs?: number | undefined;
+    /**
+     * Cap, in bytes, on what one connection may have queued (`bufferedAmount`): a `send()` that
+     * would take `bufferedAmount` past it is not queued. Default `0`: no cap (ws's behaviour).
+     * Like uWebSockets.js' `maxBackpressure`. A ferrows extension; see README "Backpressure".
+     */
+    maxBufferedAmount?: number | undefined;
+    /**
+     * What a `send()` past `maxBufferedAmount` does. Either way the message is not queued and its
+     * callback gets an error with `code: 'ERR_WS_BACKPRESSURE'`.
+     * - `'close'` (default): the connection is closed with 1008 (Policy Violation); the close frame
+     *   follows the queued bytes, and a peer that never reads them is dropped after `closeTimeout`.
+     * - `'drop'`: only this message is refused; the connection stays open.
+     */
+    backpressurePolicy?: 'close' | 'drop' | undefined;
     skipUTF8Validation?: boolean | undefined;
     createConnection?: typeof createConnection | undefined;
     finishRequest?: FinishRequestCallback | undefined;
@@ -353,6 +375,20 @@ declare namespace WebSocket {
     maxBufferedChunks?: number | undefined;
     maxFragments?: number | undefined;
     maxPendingAutoPongs?: number | undefined;
+    /**
+     * Cap, in bytes, on what one connection may have queued (`bufferedAmount`): a `send()` that
+     * would take `bufferedAmount` past it is not queued. Default `0`: no cap (ws's behaviour).
+     * Like uWebSockets.js' `maxBackpressure`. A ferrows extension; see README "Backpressure".
+     */
+    maxBufferedAmount?: number | undefined;
+    /**
+     * What a `send()` past `maxBufferedAmount` does. Either way the message is not queued and its
+     * callback gets an error with `code: 'ERR_WS_BACKPRESSURE'`.
+     * - `'close'` (default): the connection is closed with 1008 (Policy Violation); the close frame
+     *   follows the queued bytes, and a peer that never reads them is dropped after `closeTimeout`.
+     * - `'drop'`: only this message is refused; the connection stays open.
+     */
+    backpressurePolicy?: 'close' | 'drop' | undefined;
     skipUTF8Validation?: boolean | undefined;
     WebSocket?: U | undefined;
   }

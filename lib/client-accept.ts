@@ -3,7 +3,7 @@
  * answered: the extension check and the options handed to `setSocket`.
  */
 import { PerMessageDeflate } from './permessage-deflate';
-import type { SetSocketOptions, WebSocket } from './websocket';
+import type { BackpressurePolicy, SetSocketOptions, WebSocket } from './websocket';
 
 /**
  * Accepts the server's `Sec-WebSocket-Extensions` answer (ws's rules); returns the failure
@@ -31,6 +31,8 @@ export function socketOptions(opts: Record<string, unknown>): SetSocketOptions {
     maxFragments: opts['maxFragments'] as number,
     maxPayload: opts['maxPayload'] as number,
     skipUTF8Validation: opts['skipUTF8Validation'] as boolean,
+    maxBufferedAmount: opts['maxBufferedAmount'] as number | undefined,
+    backpressurePolicy: opts['backpressurePolicy'] as BackpressurePolicy | undefined,
   };
 }
 

@@ -11,6 +11,8 @@ import type { Transport, TransportSink, WriteCallback } from './transport';
 
 type Engine = InstanceType<typeof native.Engine>;
 
+const EMPTY = Buffer.alloc(0);
+
 /** One record table per thread: engines fill it synchronously inside `receive`. */
 const table = new Int32Array(RECORD * TABLE_RECORDS);
 
@@ -37,6 +39,8 @@ export class JsTransport implements Transport {
   /** The engine's output position after the last queued frame, and the bytes taken from it. */
   #queued = 0;
   #taken = 0;
+  /** A `_onDrain` report is pending (a socket `'drain'` or an empty write's callback). */
+  #drainArmed = false;
 
   constructor(socket: Stream, sink: TransportSink, isServer: boolean, options: ConnOptions, head: Buffer) {
     this.socket = socket;
@@ -132,7 +136,10 @@ export class JsTransport implements Transport {
     const out = this.#engine.takeOutput();
     if (out) {
       this.#taken += out.length;
-      this.socket.write(out, cb);
+      if (!this.socket.write(out, cb) && !this.#drainArmed) {
+        this.#drainArmed = true;
+        this.socket.once('drain', this.#drained);
+      }
     } else if (cb) process.nextTick(cb);
   }
 
@@ -188,8 +195,27 @@ export class JsTransport implements Transport {
 
   bufferedAmount(): number {
     const held = this.#delivering ? Math.max(0, this.#queued - this.#taken) : 0;
-    return this.socket.writableLength + held;
+    const amount = this.socket.writableLength + held;
+    if (amount > 0 && !this.#drainArmed && !this.#closed) this.#armDrain();
+    return amount;
   }
+
+  /**
+   * Asks to hear when the socket's queue is empty: its `'drain'` when a write returned false,
+   * else the callback of an empty write, which completes after every write before it.
+   */
+  #armDrain(): void {
+    this.#drainArmed = true;
+    if (this.socket.writableNeedDrain) this.socket.once('drain', this.#drained);
+    else this.socket.write(EMPTY, this.#drained);
+  }
+
+  readonly #drained = (): void => {
+    this.#drainArmed = false;
+    if (this.#closed || this.socket.destroyed) return;
+    // Bytes written since the report was asked for re-arm it (bufferedAmount() does).
+    if (this.bufferedAmount() === 0) this.#sink._onDrain();
+  };
 }
 
 /** Completes the callbacks of the sends that left in one write. */

@@ -210,6 +210,8 @@ export class NativeTransport implements Transport {
   #outboxBytes = 0;
   #outboxGeneration = -1;
   #closed = false;
+  /** A `Drain` record was asked for and has not come yet. */
+  #drainArmed = false;
   /** The Node server that accepted the socket, whose connection count we hold. */
   #server: CountingServer | null = null;
 
@@ -278,6 +280,9 @@ export class NativeTransport implements Transport {
         return undefined;
       case Kind.Closed:
         return this.#onClosed(a);
+      case Kind.Drain:
+        this.#drainArmed = false;
+        return this.#sink._onDrain();
       default:
         return undefined;
     }
@@ -455,7 +460,12 @@ export class NativeTransport implements Transport {
   bufferedAmount(): number {
     if (this.#closed) return 0;
     const queued = this.#outboxGeneration === outState[2] ? this.#outboxBytes : 0;
-    return this.#driver.bufferedAmount(this.#id) + queued;
+    const amount = this.#driver.bufferedAmount(this.#id) + queued;
+    if (amount > 0 && !this.#drainArmed) {
+      this.#drainArmed = true;
+      this.#driver.armDrain(this.#id);
+    }
+    return amount;
   }
 
   setNoDelay(on: boolean): void {

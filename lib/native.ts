@@ -26,6 +26,7 @@ export const enum Kind {
   End = 8,
   Closed = 9,
   Abort = 10,
+  Drain = 11,
 }
 
 /** `send` flags. */

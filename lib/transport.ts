@@ -25,6 +25,8 @@ export interface TransportSink {
   _onProtocolError(err: ProtocolError): void;
   /** The peer ended its side (TCP FIN). */
   _onEnd(): void;
+  /** Everything queued is written, after bytes were seen queued or the socket pushed back. */
+  _onDrain(): void;
   /** The transport is gone. Called exactly once. */
   _onTransportClose(): void;
 }
@@ -51,6 +53,9 @@ export interface Transport {
   destroy(): void;
   pause(): void;
   resume(): void;
-  /** Bytes queued and not yet written. */
+  /**
+   * Bytes queued and not yet written. A nonzero answer arms a `_onDrain` report for when they
+   * are all written.
+   */
   bufferedAmount(): number;
 }

@@ -25,7 +25,7 @@ import { native } from './native';
 import { abortHandshake, abortOrEmitClientError, streamClientError } from './handshake-refusal';
 import { PerMessageDeflate } from './permessage-deflate';
 import { shutdown, type ShutdownOptions } from './shutdown';
-import { WebSocket, type SetSocketOptions } from './websocket';
+import { WebSocket, type BackpressurePolicy, type SetSocketOptions } from './websocket';
 import { WebSocketStream } from './websocket-stream';
 
 const RUNNING = 0;
@@ -43,6 +43,8 @@ export interface ServerOptions {
   maxFragments: number;
   maxPayload: number;
   maxPendingAutoPongs: number;
+  maxBufferedAmount: number;
+  backpressurePolicy: BackpressurePolicy;
   skipUTF8Validation: boolean;
   perMessageDeflate: boolean | Record<string, unknown>;
   handleProtocols: ((protocols: Set<string>, req: http.IncomingMessage) => string | false) | null;
@@ -81,6 +83,8 @@ export class WebSocketServer extends EventEmitter {
       maxFragments: 16 * 1024,
       maxPayload: 100 * 1024 * 1024,
       maxPendingAutoPongs: 60,
+      maxBufferedAmount: 0,
+      backpressurePolicy: 'close',
       skipUTF8Validation: false,
       perMessageDeflate: false,
       handleProtocols: null,
@@ -403,6 +407,8 @@ export class WebSocketServer extends EventEmitter {
       maxFragments: o.maxFragments,
       maxPayload: o.maxPayload,
       skipUTF8Validation: o.skipUTF8Validation,
+      maxBufferedAmount: o.maxBufferedAmount,
+      backpressurePolicy: o.backpressurePolicy,
     };
   }
 

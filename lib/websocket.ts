@@ -37,11 +37,20 @@ export interface SetSocketOptions {
   maxFragments?: number;
   maxPayload?: number;
   skipUTF8Validation?: boolean;
+  /** Cap on `bufferedAmount` for `send()` (0: none); see {@link WebSocket._overCap}. */
+  maxBufferedAmount?: number;
+  backpressurePolicy?: BackpressurePolicy;
   /** Bytes to write before any frame (our server's 101 response), when the socket is adopted. */
   _preface?: Buffer;
 }
 
 type Deferred = () => void;
+
+/** What `send()` does past `maxBufferedAmount`: close the connection (1008), or refuse the message. */
+export type BackpressurePolicy = 'close' | 'drop';
+
+/** The close code of the `'close'` policy: 1008 (Policy Violation), see README "Backpressure". */
+export const BACKPRESSURE_CLOSE_CODE = 1008;
 
 /** Shared until an extension is negotiated (then replaced, never mutated). */
 const NO_EXTENSIONS: Record<string, PerMessageDeflate> = Object.freeze({}) as Record<string, PerMessageDeflate>;
@@ -91,6 +100,9 @@ export class WebSocket extends EventEmitter implements TransportSink {
   /** Frames waiting behind a Blob read, in call order (null: nothing pending). */
   _queue: { blob: boolean; run: () => void }[] | null = null;
   _ctorOptions: Record<string, unknown>;
+  /** `maxBufferedAmount` (0: no cap, as in ws) and what happens past it. */
+  _maxBufferedAmount = 0;
+  _backpressurePolicy: BackpressurePolicy = 'close';
 
   constructor(address: string | URL | null, protocols?: unknown, options?: Record<string, unknown>) {
     super();
@@ -159,6 +171,8 @@ export class WebSocket extends EventEmitter implements TransportSink {
   setSocket(socket: Duplex, head: Buffer, options: SetSocketOptions): void {
     this._allowSynchronousEvents = options.allowSynchronousEvents !== false;
     this._generateMask = options.generateMask;
+    this._maxBufferedAmount = options.maxBufferedAmount ?? 0;
+    this._backpressurePolicy = options.backpressurePolicy === 'drop' ? 'drop' : 'close';
     const conn: ConnOptions = {
       maxPayload: options.maxPayload ?? 100 * 1024 * 1024,
       maxFragments: options.maxFragments ?? 16 * 1024,
@@ -276,8 +290,29 @@ export class WebSocket extends EventEmitter implements TransportSink {
   }
 
   _sendNow(payload: Buffer | string, flags: number, mask: boolean, cb: WriteCallback | undefined): void {
+    if (this._maxBufferedAmount > 0 && this._overCap(payload, cb)) return;
     const maskKey = mask && this._generateMask ? this._nextMaskKey() : undefined;
     this._transport!.send(payload, flags, maskKey, cb);
+  }
+
+  /**
+   * Whether queuing `payload` would take `bufferedAmount` past `maxBufferedAmount`; if so applies
+   * the policy: `'drop'` refuses the message, `'close'` also starts the closing handshake with
+   * 1008. Either way the callback gets an `ERR_WS_BACKPRESSURE` error and nothing is queued.
+   */
+  _overCap(payload: Buffer | string, cb: WriteCallback | undefined): boolean {
+    const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.length;
+    const buffered = this.bufferedAmount;
+    if (buffered + size <= this._maxBufferedAmount) return false;
+    if (cb) {
+      const err = Object.assign(
+        new Error(`WebSocket send queue is full: ${buffered} bytes buffered, maxBufferedAmount is ${this._maxBufferedAmount}`),
+        { code: 'ERR_WS_BACKPRESSURE' },
+      );
+      process.nextTick(cb, err);
+    }
+    if (this._backpressurePolicy === 'close' && this._readyState === OPEN) this.close(BACKPRESSURE_CLOSE_CODE, 'send queue full');
+    return true;
   }
 
   /** Runs a frame-producing step now, or after pending Blob reads (ws keeps frames in call order). */
@@ -413,6 +448,10 @@ export class WebSocket extends EventEmitter implements TransportSink {
       this._errorEmitted = true;
       this._emitOrDefer(() => this._emitError(err));
     }
+  }
+
+  _onDrain(): void {
+    if (this.listenerCount('drain') > 0) this._emitOrDefer(() => this.emit('drain'));
   }
 
   _onEnd(): void {

@@ -46,6 +46,9 @@ pub enum Kind {
     Closed = 9,
     /// The engine gave up: field 2 = 1 (too many pending pongs) or 2 (close timeout).
     Abort = 10,
+    /// Everything queued is written after the queue was watched (see
+    /// `Flags::drain_armed`): JavaScript emits `'drain'`.
+    Drain = 11,
 }
 
 /// Records and payload bytes waiting for delivery.

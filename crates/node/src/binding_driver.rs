@@ -246,6 +246,12 @@ impl NativeDriver {
         self.with(|d| d.set_paused(id, paused));
     }
 
+    /// Reports a `Drain` record once everything queued is written.
+    #[napi(catch_unwind)]
+    pub fn arm_drain(&mut self, id: u32) {
+        self.with(|d| d.arm_drain(id));
+    }
+
     /// Bytes queued and not yet written.
     #[napi]
     pub fn buffered_amount(&mut self, id: u32) -> f64 {

@@ -105,6 +105,15 @@ impl Driver {
         }
     }
 
+    /// Asks for a `Drain` record once everything queued is written (the
+    /// next flush reports it if nothing is left by then).
+    pub fn arm_drain(&mut self, id: u32) {
+        if let Some(conn) = self.conn_mut(id) {
+            conn.flags.drain_armed = true;
+            self.mark_dirty(id);
+        }
+    }
+
     /// Stops or resumes reading (`pause()` / `resume()`).
     pub fn set_paused(&mut self, id: u32, paused: bool) {
         if let Some(conn) = self.conn_mut(id) {

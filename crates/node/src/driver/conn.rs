@@ -92,6 +92,9 @@ pub struct Flags {
     pub dirty: bool,
     /// JavaScript asked to half-close once output is flushed (`socket.end()`).
     pub end_requested: bool,
+    /// Report a `Drain` record once nothing is left to write: set when the
+    /// socket pushed back, or when JavaScript saw bytes queued.
+    pub drain_armed: bool,
 }
 
 /// A socket the driver owns.

@@ -162,9 +162,16 @@ impl Driver {
         let Some(conn) = self.conn_mut(id) else {
             return;
         };
+        if want_writable {
+            conn.flags.drain_armed = true;
+        }
+        let drained = !want_writable && std::mem::take(&mut conn.flags.drain_armed);
         if conn.flags.want_writable != want_writable {
             conn.flags.want_writable = want_writable;
             self.update_poll(id);
+        }
+        if drained {
+            self.batch.push(id, Kind::Drain, 0, 0, 0);
         }
         if pending == 0 {
             self.finish_if_done(id);
