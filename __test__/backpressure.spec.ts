@@ -15,6 +15,13 @@ import { once } from 'node:events';
 import { delay, listen, next, shutdown, type WebSocketT } from './helpers.ts';
 import { connect, memory, MiB, ROLES, type Conn, type Role } from './helpers-protocol.ts';
 
+/**
+ * The reading peer's worst per-tick delay. A reader held back behind the stalled peer never gets
+ * all its bytes (`readerGot` fails outright); this bound only catches gross delays, and is loose
+ * because `npm test` runs Chromium and other files beside this one on two cores (1.2 s was seen).
+ */
+const MAX_LAG = 5000;
+
 const TRANSPORTS = [
   ['', false],
   [' on the JS transport', true],
@@ -240,7 +247,7 @@ for (const [label, js] of TRANSPORTS) {
     const grown = after.rss - before.rss;
     t.log(`external +${mb(after.external - before.external)}, heap +${mb(after.heap - before.heap)}`);
     t.log(`reader's worst tick ${lag.toFixed(1)} ms (alone: ${alone.toFixed(1)} ms); stalled peer queued ${mb(queued)} of ${mb(total)}; rss +${mb(grown)}`);
-    t.true(lag < 1000, `the reading peer got each tick's messages within ${lag.toFixed(0)} ms`);
+    t.true(lag < MAX_LAG, `the reading peer got each tick's messages within ${lag.toFixed(0)} ms`);
     t.true(queued <= total, 'bufferedAmount never counts more than was sent');
     // What is not queued went to the kernel (loopback takes a few MiB, both socket buffers).
     t.true(total - queued < 12 * MiB, `bufferedAmount ${mb(queued)} is what was sent (${mb(total)}) minus the kernel's share`);
@@ -275,7 +282,7 @@ for (const [label, js] of TRANSPORTS) {
     const external = after.external - before.external;
     t.log(`reader's worst tick ${lag.toFixed(1)} ms; rss +${mb(grown)}, external +${mb(external)} (attempted ${mb(total)} to the stalled peer); stalled errors: ${errors.get(toStalled)!.length}`);
     t.is(errors.get(toReader)!.length, 0, 'the reading peer never hit the cap');
-    t.true(lag < 1000);
+    t.true(lag < MAX_LAG, `the reading peer got each tick's messages within ${lag.toFixed(0)} ms`);
     t.is(toStalled.readyState, toStalled.CLOSING, 'the stalled peer is being closed');
     // What is queued (the transport's queue; ws also counts refused sends after close) stays under
     // the cap plus the close frame.
@@ -317,7 +324,7 @@ for (const [label, js] of TRANSPORTS) {
     t.log(`reader's worst tick ${lag.toFixed(1)} ms; stalled: ${refused.stalled} of ${COUNT} refused, max bufferedAmount ${maxQueued}; rss +${mb(grown)}, external +${mb(external)}`);
     t.deepEqual(refused.other, []);
     t.is(refused.reader, 0, 'the reading peer never hit the cap');
-    t.true(lag < 1000);
+    t.true(lag < MAX_LAG, `the reading peer got each tick's messages within ${lag.toFixed(0)} ms`);
     t.true(refused.stalled > COUNT / 2, 'most sends to the stalled peer were refused');
     t.true(maxQueued <= CAP, `bufferedAmount (max ${maxQueued}) never exceeded the cap ${CAP}`);
     t.true(toStalled.bufferedAmount <= CAP);
