@@ -59,6 +59,8 @@ pub enum Abort {
     TooManyPendingPongs,
     /// The peer did not finish the closing handshake within `closeTimeout`.
     CloseTimeout,
+    /// A heartbeat ping went unanswered for its timeout.
+    HeartbeatTimeout,
 }
 
 /// Receives a connection's events. Every method has a do-nothing default

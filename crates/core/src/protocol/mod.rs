@@ -7,6 +7,7 @@
 
 mod config;
 mod event;
+mod heartbeat;
 mod message;
 mod receiver;
 mod replies;
@@ -17,6 +18,7 @@ mod tests;
 
 pub use config::{Config, DeflateSettings, DEFAULT_CLOSE_TIMEOUT_MS};
 pub use event::{Abort, Event, EventHandler, EventQueue, Payload};
+pub use heartbeat::HeartbeatConfig;
 pub use sender::SendOptions;
 
 use std::collections::VecDeque;
@@ -31,6 +33,7 @@ use crate::deflate::Inflater;
 use crate::error::Error;
 use crate::frame::{DataKind, OpCode};
 use crate::limits::Limits;
+use heartbeat::{Beat, Heartbeat};
 use message::Assembler;
 use receiver::{Receiver, Step};
 use replies::Replies;
@@ -58,6 +61,8 @@ use sender::Sender;
 ///    left to write, half-close the transport (TCP FIN / END_STREAM / QUIC
 ///    FIN). An [`Abort`] event means: destroy the transport now.
 /// 4. **Timers** — re-read [`poll_timeout`](Self::poll_timeout) after any call.
+///    After [`handle_timeout`](Self::handle_timeout) there may be output (a
+///    heartbeat ping) or an [`Abort`].
 ///
 /// Time is a monotonic millisecond count chosen by the driver (`now_ms`).
 ///
@@ -78,6 +83,8 @@ use sender::Sender;
 ///                              transport; a server thereby closes TCP first.
 ///
 ///   CLOSE_SENT for longer than `close_timeout_ms` → Abort(CloseTimeout).
+///   OPEN with a heartbeat (see [`enable_heartbeat`](Self::enable_heartbeat))
+///   and a ping unanswered for its timeout → Abort(HeartbeatTimeout).
 /// ```
 ///
 /// After the peer's close frame or a failure, further input is ignored and
@@ -93,6 +100,7 @@ pub struct Connection<R: crate::role::Role> {
     close_received: bool,
     failed: bool,
     close_deadline: Option<u64>,
+    heartbeat: Option<Heartbeat>,
     /// Cork positions of automatic pongs not yet written.
     pong_marks: VecDeque<u64>,
     defer_replies: bool,
@@ -144,6 +152,7 @@ impl<R: crate::role::Role> Connection<R> {
             close_received: false,
             failed: false,
             close_deadline: None,
+            heartbeat: None,
             pong_marks: VecDeque::new(),
             defer_replies: config.defer_replies,
             replies: Replies::default(),
@@ -244,7 +253,12 @@ impl<R: crate::role::Role> Connection<R> {
     ) -> Result<(), Error> {
         match opcode {
             OpCode::Ping => self.on_ping(payload, handler),
-            OpCode::Pong => handler.pong(payload),
+            OpCode::Pong => {
+                if let Some(heartbeat) = &mut self.heartbeat {
+                    heartbeat.on_pong();
+                }
+                handler.pong(payload);
+            }
             OpCode::Close => self.on_close(payload, now_ms, handler)?,
             _ => self
                 .recv
@@ -515,19 +529,52 @@ impl<R: crate::role::Role> Connection<R> {
         self.close_sent && (self.close_received || self.failed)
     }
 
-    /// The next deadline, if any (the close timeout).
-    pub fn poll_timeout(&self) -> Option<u64> {
-        self.close_deadline
+    /// Pings the peer every `config.interval_ms` from `now_ms` on while the
+    /// connection is open, and aborts it with [`Abort::HeartbeatTimeout`]
+    /// when a ping stays unanswered for `config.timeout_ms`.
+    pub fn enable_heartbeat(&mut self, config: HeartbeatConfig, now_ms: u64) {
+        self.heartbeat = Some(Heartbeat::new(config, now_ms));
     }
 
-    /// Fires the close timeout when `now_ms` has passed it.
+    /// The next deadline, if any: the close timeout, or the heartbeat's next
+    /// ping or pong deadline while open.
+    pub fn poll_timeout(&self) -> Option<u64> {
+        let beat = self
+            .heartbeat
+            .filter(|_| self.is_open())
+            .map(|h| h.deadline());
+        match (self.close_deadline, beat) {
+            (Some(close), Some(beat)) => Some(close.min(beat)),
+            (close, beat) => close.or(beat),
+        }
+    }
+
+    /// Fires what is due at `now_ms`: the close timeout, or the heartbeat
+    /// (a ping queued, or the connection aborted).
     pub fn handle_timeout(&mut self, now_ms: u64, handler: &mut impl EventHandler) {
-        if let Some(deadline) = self.poll_timeout() {
-            if now_ms >= deadline {
-                self.close_deadline = None;
-                self.recv.halt();
-                handler.abort(Abort::CloseTimeout);
+        if self
+            .close_deadline
+            .is_some_and(|deadline| now_ms >= deadline)
+        {
+            self.close_deadline = None;
+            self.recv.halt();
+            return handler.abort(Abort::CloseTimeout);
+        }
+        if !self.is_open() {
+            return;
+        }
+        match self.heartbeat.as_mut().map(|h| h.poll(now_ms)) {
+            Some(Beat::Ping) => {
+                self.send.control(OpCode::Ping, &[], SendOptions::default());
             }
+            Some(Beat::Dead) => {
+                self.heartbeat = None;
+                self.failed = true;
+                self.recv.halt();
+                self.send.release();
+                handler.abort(Abort::HeartbeatTimeout);
+            }
+            Some(Beat::Wait) | None => {}
         }
     }
 

@@ -7,6 +7,7 @@
 
 mod closing;
 mod framing;
+mod heartbeat;
 mod limits;
 mod sending;
 mod splits;
