@@ -6,7 +6,7 @@ use ferrows_core::cork::CorkConfig;
 use ferrows_core::deflate::{DeflateConfig, Negotiated};
 use ferrows_core::handshake::HeadLimits;
 use ferrows_core::limits::Limits;
-use ferrows_core::protocol::{self, DeflateSettings};
+use ferrows_core::protocol::{self, DeflateSettings, HeartbeatConfig};
 
 /// The default size of the read buffer: 64 KiB.
 pub const DEFAULT_READ_BUFFER_SIZE: usize = 64 * 1024;
@@ -41,6 +41,7 @@ pub struct Config {
     pub(crate) head_limits: HeadLimits,
     pub(crate) read_buffer_size: usize,
     pub(crate) accept_timeout: Option<Duration>,
+    pub(crate) heartbeat: Option<HeartbeatConfig>,
 }
 
 impl Default for Config {
@@ -51,6 +52,7 @@ impl Default for Config {
             head_limits: HeadLimits::default(),
             read_buffer_size: DEFAULT_READ_BUFFER_SIZE,
             accept_timeout: Some(DEFAULT_ACCEPT_TIMEOUT),
+            heartbeat: None,
         }
     }
 }
@@ -90,6 +92,22 @@ impl Config {
     #[must_use]
     pub fn close_timeout(mut self, timeout: Duration) -> Self {
         self.protocol.close_timeout_ms = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
+        self
+    }
+
+    /// Pings the peer every `interval` while the connection is open and ends
+    /// the stream with
+    /// [`is_heartbeat_timeout`](crate::Error::is_heartbeat_timeout) when a
+    /// ping stays unanswered for `timeout` (the transport is dropped without
+    /// a closing handshake). Timed by the stream itself, so it runs while the
+    /// stream is being read. Default: off.
+    #[must_use]
+    pub fn heartbeat(mut self, interval: Duration, timeout: Duration) -> Self {
+        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+        self.heartbeat = Some(HeartbeatConfig {
+            interval_ms: ms(interval),
+            timeout_ms: ms(timeout),
+        });
         self
     }
 

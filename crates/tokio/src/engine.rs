@@ -17,7 +17,7 @@ use std::io::IoSlice;
 use bytes::Bytes;
 use ferrows_core::close::NO_STATUS;
 use ferrows_core::frame::DataKind;
-use ferrows_core::protocol::{self, Abort, EventHandler, Payload, SendOptions};
+use ferrows_core::protocol::{self, Abort, EventHandler, HeartbeatConfig, Payload, SendOptions};
 use ferrows_core::{Client, Connection, Server};
 
 use crate::error::Error;
@@ -65,6 +65,10 @@ impl Engine {
 
     pub(crate) fn poll_timeout(&self) -> Option<u64> {
         dispatch!(self, c => c.poll_timeout())
+    }
+
+    pub(crate) fn enable_heartbeat(&mut self, config: HeartbeatConfig, now_ms: u64) {
+        dispatch!(self, c => c.enable_heartbeat(config, now_ms));
     }
 
     pub(crate) fn handle_timeout(&mut self, now_ms: u64, inbox: &mut Inbox) {

@@ -42,6 +42,8 @@ enum Closed {
     Timeout,
     /// The peer's pings outran our automatic pongs; the transport was destroyed.
     TooManyPendingPongs,
+    /// A heartbeat ping went unanswered for its timeout (1006).
+    Heartbeat,
     /// A send after our close frame was queued, or after the stream ended.
     AfterClose,
 }
@@ -95,6 +97,7 @@ impl Error {
         Self::new(Kind::Closed(match reason {
             Abort::CloseTimeout => Closed::Timeout,
             Abort::TooManyPendingPongs => Closed::TooManyPendingPongs,
+            Abort::HeartbeatTimeout => Closed::Heartbeat,
         }))
     }
 
@@ -163,6 +166,11 @@ impl Error {
     /// The peer did not finish the closing handshake within the close timeout.
     pub fn is_timeout(&self) -> bool {
         matches!(self.kind, Kind::Closed(Closed::Timeout))
+    }
+
+    /// The peer did not answer a heartbeat ping in time (see `Config::heartbeat`).
+    pub fn is_heartbeat_timeout(&self) -> bool {
+        matches!(self.kind, Kind::Closed(Closed::Heartbeat))
     }
 
     /// The opening handshake failed (either side).
@@ -245,6 +253,9 @@ impl fmt::Display for Error {
             Kind::Closed(Closed::Timeout) => f.write_str("closing handshake timed out (1006)"),
             Kind::Closed(Closed::TooManyPendingPongs) => {
                 f.write_str("too many pending automatic pongs; connection destroyed")
+            }
+            Kind::Closed(Closed::Heartbeat) => {
+                f.write_str("no pong to the heartbeat ping in time; connection destroyed (1006)")
             }
             Kind::Closed(Closed::AfterClose) => f.write_str("the connection is closed"),
             Kind::Handshake(h) => write!(f, "handshake failed: {h}"),

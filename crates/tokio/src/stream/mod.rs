@@ -112,6 +112,9 @@ impl<S> WebSocketStream<S> {
             shut_down: false,
             ended: false,
         };
+        if let Some(heartbeat) = config.heartbeat {
+            stream.engine.enable_heartbeat(heartbeat, 0);
+        }
         if !leftover.is_empty() {
             let now = stream.clock.now_ms();
             stream.engine.receive(leftover, now, &mut stream.inbox);
@@ -176,7 +179,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketStream<S> {
             if this.ended {
                 return Poll::Ready(None);
             }
-            this.poll_timer(cx);
+            if this.poll_timer(cx) {
+                continue; // a heartbeat ping to flush, or a failure to finish with
+            }
             if this.is_finishing() {
                 return this.poll_finish(cx).map(|failure| failure.map(Err));
             }

@@ -23,15 +23,18 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         }
     }
 
-    /// Fires the engine's deadline (the close timeout) when it has passed.
-    pub(super) fn poll_timer(&mut self, cx: &mut Context<'_>) {
+    /// Fires the engine's deadline (the close timeout or the heartbeat) when
+    /// it has passed; returns whether it fired.
+    pub(super) fn poll_timer(&mut self, cx: &mut Context<'_>) -> bool {
         let Some(deadline) = self.engine.poll_timeout() else {
-            return;
+            return false;
         };
-        if self.clock.poll_deadline(deadline, cx).is_ready() {
-            let now = self.clock.now_ms();
-            self.engine.handle_timeout(now, &mut self.inbox);
+        if self.clock.poll_deadline(deadline, cx).is_pending() {
+            return false;
         }
+        let now = self.clock.now_ms();
+        self.engine.handle_timeout(now, &mut self.inbox);
+        true
     }
 
     /// Input has ended: the peer's close frame arrived, the engine failed or
