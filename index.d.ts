@@ -370,6 +370,17 @@ declare namespace WebSocket {
      * and `requestTimeout` instead (see the README).
      */
     upgradeTimeout?: number | undefined;
+    /**
+     * ferrows only: a built-in heartbeat (ws's README recipe for broken connections). Every
+     * `interval` ms each open connection is pinged; one whose pong has not come back `timeout` ms
+     * (default: `interval`) after the ping is terminated: its socket is destroyed and `'close'`
+     * fires with 1006, as after `terminate()`. No second ping is sent while one is unanswered;
+     * any pong counts. Timed by the Rust engine, with no JavaScript timer per connection
+     * (connections on JavaScript-owned sockets, such as TLS or HTTP/2, share one timer that runs
+     * every quarter of the shorter span, 10 ms to 1 s). Whole milliseconds from 1 to 2^31 - 1.
+     * Default: off, as in ws.
+     */
+    heartbeat?: { interval: number; timeout?: number | undefined } | null | undefined;
     perMessageDeflate?: boolean | PerMessageDeflateOptions | undefined;
     maxPayload?: number | undefined;
     maxBufferedChunks?: number | undefined;

@@ -5,6 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import { errorFromRecord } from './errors';
+import { unwatch, watch, type Beating } from './heartbeat';
 import { cancelStream, isHttp2Stream } from './http2-stream';
 import { fragmentsOf, Kind, native, RECORD, reportUncaught, sendFlags, TABLE_RECORDS, type ConnOptions } from './native';
 import type { Transport, TransportSink, WriteCallback } from './transport';
@@ -22,7 +23,7 @@ type Stream = Duplex & {
 };
 
 /** A connection whose socket JavaScript reads and writes. */
-export class JsTransport implements Transport {
+export class JsTransport implements Transport, Beating {
   readonly isNative = false;
   readonly socket: Stream;
   readonly #engine: Engine;
@@ -53,6 +54,17 @@ export class JsTransport implements Transport {
     socket.on('data', this.#onData);
     socket.on('end', this.#onEnd);
     socket.on('error', this.#onError);
+    if (this.#engine.startHeartbeat(Date.now())) {
+      watch(this, { heartbeatInterval: options.heartbeatInterval!, heartbeatTimeout: options.heartbeatTimeout! });
+    }
+  }
+
+  /** The shared heartbeat timer's call: a ping to write, or a peer to drop. */
+  beat(now: number): void {
+    if (this.#closed) return;
+    this.#engine.handleTimeout(now);
+    if (this.#engine.aborted) this.destroy();
+    else this.#flush(undefined);
   }
 
   readonly #onData = (chunk: Buffer): void => {
@@ -122,6 +134,7 @@ export class JsTransport implements Transport {
   readonly #onClose = (): void => {
     if (this.#closed) return;
     this.#closed = true;
+    unwatch(this);
     this.socket.removeListener('data', this.#onData);
     this.socket.removeListener('end', this.#onEnd);
     this.#sink._onTransportClose();

@@ -21,6 +21,7 @@ import {
   type Http2AnyServer,
   type Http2Request,
 } from './http2-server';
+import { parseHeartbeat, type Heartbeat, type HeartbeatOption } from './heartbeat';
 import { native } from './native';
 import { abortHandshake, abortOrEmitClientError, streamClientError } from './handshake-refusal';
 import { PerMessageDeflate } from './permessage-deflate';
@@ -51,6 +52,7 @@ export interface ServerOptions {
   clientTracking: boolean;
   closeTimeout: number;
   upgradeTimeout: number;
+  heartbeat: HeartbeatOption | null;
   verifyClient: ((info: VerifyInfo, cb: VerifyCallback) => void) | ((info: VerifyInfo) => boolean) | null;
   noServer: boolean;
   backlog: number | null;
@@ -73,6 +75,8 @@ export class WebSocketServer extends EventEmitter {
   _state: number = RUNNING;
   _shouldEmitClose = false;
   _removeListeners: (() => void) | null = null;
+  /** The checked `heartbeat` option, handed to every connection. */
+  _heartbeat: Heartbeat | null = null;
 
   constructor(options: Partial<ServerOptions>, callback?: () => void) {
     super();
@@ -91,6 +95,7 @@ export class WebSocketServer extends EventEmitter {
       clientTracking: true,
       closeTimeout: CLOSE_TIMEOUT,
       upgradeTimeout: UPGRADE_TIMEOUT,
+      heartbeat: null,
       verifyClient: null,
       noServer: false,
       backlog: null,
@@ -112,6 +117,7 @@ export class WebSocketServer extends EventEmitter {
     if (typeof deadline !== 'number' || !(deadline >= 0)) {
       throw new TypeError('The "upgradeTimeout" option must be a non-negative number');
     }
+    this._heartbeat = parseHeartbeat(opts.heartbeat);
     if (opts.port != null) {
       this._server = http.createServer((_req, res) => {
         const body = http.STATUS_CODES[426]!;
@@ -409,6 +415,7 @@ export class WebSocketServer extends EventEmitter {
       skipUTF8Validation: o.skipUTF8Validation,
       maxBufferedAmount: o.maxBufferedAmount,
       backpressurePolicy: o.backpressurePolicy,
+      heartbeat: this._heartbeat,
     };
   }
 

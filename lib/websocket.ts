@@ -24,6 +24,7 @@ import {
 import { addEventListener, removeEventListener } from './event-target';
 import type { ProtocolError } from './errors';
 import { JsTransport } from './js-transport';
+import type { Heartbeat } from './heartbeat';
 import { sendFlags, type ConnOptions } from './native';
 import { canAdopt, NativeTransport } from './native-transport';
 import type { PerMessageDeflate } from './permessage-deflate';
@@ -40,6 +41,8 @@ export interface SetSocketOptions {
   /** Cap on `bufferedAmount` for `send()` (0: none); see {@link WebSocket._overCap}. */
   maxBufferedAmount?: number;
   backpressurePolicy?: BackpressurePolicy;
+  /** The server's checked `heartbeat` option (see lib/heartbeat.ts). */
+  heartbeat?: Heartbeat | null;
   /** Bytes to write before any frame (our server's 101 response), when the socket is adopted. */
   _preface?: Buffer;
 }
@@ -182,6 +185,7 @@ export class WebSocket extends EventEmitter implements TransportSink {
       autoPong: this._autoPong,
       closeTimeout: this._closeTimeout,
       deflate: deflateOptions(this._extensions['permessage-deflate']),
+      ...options.heartbeat,
     };
     if (canAdopt(socket)) {
       this._transport = NativeTransport.adopt(socket, this, this._isServer, conn, options._preface ?? null, head);

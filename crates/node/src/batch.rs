@@ -332,6 +332,7 @@ impl EventHandler for BatchSink<'_> {
         let code = match reason {
             Abort::TooManyPendingPongs => 1,
             Abort::CloseTimeout => 2,
+            Abort::HeartbeatTimeout => 3,
         };
         self.batch.push(self.id, Kind::Abort, code, 0, 0);
     }

@@ -3,7 +3,7 @@
 use ferrows_core::cork::CorkConfig;
 use ferrows_core::deflate::Negotiated;
 use ferrows_core::limits::Limits;
-use ferrows_core::protocol::{Config, DeflateSettings, DEFAULT_CLOSE_TIMEOUT_MS};
+use ferrows_core::protocol::{Config, DeflateSettings, HeartbeatConfig, DEFAULT_CLOSE_TIMEOUT_MS};
 use napi_derive::napi;
 
 /// Per-connection options (the `ws` option names, already defaulted by JavaScript).
@@ -27,6 +27,10 @@ pub struct ConnOptions {
     pub close_timeout: Option<f64>,
     /// Negotiated permessage-deflate, if any.
     pub deflate: Option<DeflateOptions>,
+    /// `heartbeat.interval` in ms (absent or 0: no heartbeat).
+    pub heartbeat_interval: Option<f64>,
+    /// `heartbeat.timeout` in ms (JavaScript defaults it to the interval).
+    pub heartbeat_timeout: Option<f64>,
 }
 
 /// The negotiated permessage-deflate parameters and local knobs.
@@ -59,6 +63,16 @@ fn int(value: Option<f64>, default: i64) -> i64 {
 }
 
 impl ConnOptions {
+    /// The heartbeat, when `heartbeat_interval` is a positive number of ms.
+    pub fn heartbeat(&self) -> Option<HeartbeatConfig> {
+        let ms = |v: Option<f64>| v.filter(|v| v.is_finite() && *v >= 1.0).map(|v| v as u64);
+        let interval_ms = ms(self.heartbeat_interval)?;
+        Some(HeartbeatConfig {
+            interval_ms,
+            timeout_ms: ms(self.heartbeat_timeout).unwrap_or(interval_ms),
+        })
+    }
+
     /// Builds the engine configuration; `mask_seed` feeds client masking keys.
     pub fn to_config(&self, mask_seed: [u8; 32]) -> Config {
         let defaults = Limits::default();

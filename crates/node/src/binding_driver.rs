@@ -105,6 +105,7 @@ impl NativeDriver {
             fd,
             is_server,
             config,
+            options.heartbeat(),
             preface.unwrap_or(&[]),
             head.unwrap_or(&[]),
         )

@@ -6,6 +6,7 @@
 //! returns their count; the payload slab is fetched with one more call when
 //! a record carries bytes. Output is drained into one `Buffer` per flush.
 
+use ferrows_core::protocol::HeartbeatConfig;
 use napi::bindgen_prelude::*;
 use napi::sys;
 use napi_derive::napi;
@@ -25,6 +26,8 @@ pub struct Engine {
     table_ref: sys::napi_ref,
     env: sys::napi_env,
     aborted: bool,
+    /// The heartbeat from the options, until [`Engine::start_heartbeat`].
+    heartbeat: Option<HeartbeatConfig>,
     /// Output drained for a copy into a V8 `Buffer`, reused across flushes.
     scratch: Vec<u8>,
 }
@@ -59,6 +62,7 @@ impl Engine {
             table_ref,
             env: raw,
             aborted: false,
+            heartbeat: options.heartbeat(),
             scratch: Vec::new(),
         })
     }
@@ -71,6 +75,35 @@ impl Engine {
         self.batch.clear();
         let mut sink = BatchSink::new(&mut self.batch, 0);
         self.engine.receive(&mut chunk, now_ms as u64, &mut sink);
+        self.records_written()
+    }
+
+    /// Starts the heartbeat the options asked for, if any; returns whether
+    /// one runs. From then on JavaScript calls [`Engine::handle_timeout`]
+    /// periodically.
+    #[napi]
+    pub fn start_heartbeat(&mut self, now_ms: f64) -> bool {
+        let Some(config) = self.heartbeat.take() else {
+            return false;
+        };
+        self.engine.enable_heartbeat(config, now_ms as u64);
+        true
+    }
+
+    /// Fires what is due at `now_ms` (a heartbeat ping to flush, or an abort:
+    /// see [`Engine::aborted`]). Returns the number of records written, as
+    /// [`Engine::receive`] does.
+    #[napi(catch_unwind)]
+    pub fn handle_timeout(&mut self, now_ms: f64) -> u32 {
+        self.batch.clear();
+        let mut sink = BatchSink::new(&mut self.batch, 0);
+        self.engine.handle_timeout(now_ms as u64, &mut sink);
+        self.records_written()
+    }
+
+    /// Notes an abort among the batch's records and copies the first ones
+    /// into the table; returns how many.
+    fn records_written(&mut self) -> u32 {
         self.aborted |= self
             .batch
             .records()
@@ -106,7 +139,8 @@ impl Engine {
         }
     }
 
-    /// The engine gave up (too many pending pongs or the close timeout).
+    /// The engine gave up (too many pending pongs, the close timeout, or an
+    /// unanswered heartbeat).
     #[napi(getter)]
     pub fn aborted(&self) -> bool {
         self.aborted

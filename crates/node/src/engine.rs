@@ -5,7 +5,7 @@
 use std::io::IoSlice;
 
 use ferrows_core::frame::DataKind;
-use ferrows_core::protocol::{Config, EventHandler, SendError, SendOptions};
+use ferrows_core::protocol::{Config, EventHandler, HeartbeatConfig, SendError, SendOptions};
 use ferrows_core::{Client, Connection, Server};
 
 /// The engine for either role.
@@ -111,12 +111,17 @@ impl Engine {
         with_engine!(self, c => c.should_shutdown())
     }
 
-    /// The close deadline, if any.
+    /// Starts the heartbeat (see the core's `Connection::enable_heartbeat`).
+    pub fn enable_heartbeat(&mut self, config: HeartbeatConfig, now_ms: u64) {
+        with_engine!(self, c => c.enable_heartbeat(config, now_ms))
+    }
+
+    /// The next deadline, if any: the close timeout or the heartbeat's.
     pub fn poll_timeout(&self) -> Option<u64> {
         with_engine!(self, c => c.poll_timeout())
     }
 
-    /// Fires the close deadline.
+    /// Fires what is due: the close timeout or the heartbeat.
     pub fn handle_timeout(&mut self, now_ms: u64, handler: &mut impl EventHandler) {
         with_engine!(self, c => c.handle_timeout(now_ms, handler))
     }

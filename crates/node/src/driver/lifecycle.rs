@@ -302,9 +302,10 @@ impl Driver {
                 continue;
             };
             slot.deadline = None;
+            let before = self.batch.len();
             let mut sink = BatchSink::new(&mut self.batch, id);
             slot.conn.engine.handle_timeout(now, &mut sink);
-            self.destroy(id, 0);
+            self.after_receive(id, before);
         }
         self.arm_timer();
         self.start_idle();

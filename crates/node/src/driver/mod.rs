@@ -29,7 +29,7 @@ use std::collections::BTreeSet;
 use std::os::fd::RawFd;
 
 use conn::Conn;
-use ferrows_core::protocol::Config;
+use ferrows_core::protocol::{Config, HeartbeatConfig};
 
 use crate::batch::{self, Batch, BatchSink, Kind};
 use crate::engine::Engine;
@@ -126,6 +126,7 @@ impl Driver {
         fd: RawFd,
         is_server: bool,
         config: Config,
+        heartbeat: Option<HeartbeatConfig>,
         preface: &[u8],
         head: &[u8],
     ) -> std::io::Result<u32> {
@@ -135,6 +136,9 @@ impl Driver {
         let own = io::adopt(fd)?;
         let id = driver.free.pop().unwrap_or(driver.conns.len() as u32);
         let mut engine = Engine::new(is_server, config);
+        if let Some(heartbeat) = heartbeat {
+            engine.enable_heartbeat(heartbeat, driver.now());
+        }
         if !preface.is_empty() {
             with_raw(&mut engine, preface);
         }
@@ -154,6 +158,7 @@ impl Driver {
             driver.destroy(id, err.raw_os_error().unwrap_or(0));
             return Err(err);
         }
+        driver.schedule(id);
         if !head.is_empty() {
             let mut head = head.to_vec();
             driver.receive(id, &mut head);
@@ -216,8 +221,9 @@ impl Driver {
         self.after_receive(id, before);
     }
 
-    /// Handles what a receive produced: an abort, output, a new deadline.
-    fn after_receive(&mut self, id: u32, before: usize) {
+    /// Handles what a receive or a timer produced: an abort, output, a new
+    /// deadline.
+    pub(super) fn after_receive(&mut self, id: u32, before: usize) {
         let aborted = self.batch.records()[before * batch::RECORD..]
             .chunks(batch::RECORD)
             .any(|r| r[1] == Kind::Abort as i32);
