@@ -6,6 +6,7 @@
 import { once } from 'node:events';
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import * as tls from 'node:tls';
 import { createRequire } from 'node:module';
 import { acceptFor, next, RawPeer, WebSocket, type WebSocketT } from './helpers.ts';
 
@@ -51,14 +52,15 @@ export interface RawServer {
 }
 
 /**
- * A TCP server that reads each request head and hands the connection to `onConn`, which writes
- * whatever bytes the test wants (the default does nothing: a server that never answers).
+ * A TCP server (with `secure`, a TLS server with {@link TLS_CERT} and a `wss:` url) that reads
+ * each request head and hands the connection to `onConn`, which writes whatever bytes the test
+ * wants (the default does nothing: a server that never answers).
  */
-export async function rawServer(onConn: (conn: RawConn) => void = () => {}, host = '127.0.0.1'): Promise<RawServer> {
+export async function rawServer(onConn: (conn: RawConn) => void = () => {}, host = '127.0.0.1', secure = false): Promise<RawServer> {
   const sockets = new Set<net.Socket>();
   const ready: RawConn[] = [];
   const waiting: ((c: RawConn) => void)[] = [];
-  const server = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket): void => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const chunks: Buffer[] = [];
@@ -81,13 +83,14 @@ export async function rawServer(onConn: (conn: RawConn) => void = () => {}, host
       },
       () => socket.destroy(),
     );
-  });
+  };
+  const server = secure ? tls.createServer({ key: TLS_KEY, cert: TLS_CERT }, onSocket) : net.createServer(onSocket);
   server.listen(0, host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
   return {
     port,
-    url: `ws://${host}:${port}`,
+    url: `${secure ? 'wss' : 'ws'}://${host}:${port}`,
     nextConn(ms = 5000) {
       const c = ready.shift();
       if (c) return Promise.resolve(c);

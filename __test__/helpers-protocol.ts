@@ -10,6 +10,7 @@ import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
+import * as tls from 'node:tls';
 import { Worker } from 'node:worker_threads';
 import * as zlib from 'node:zlib';
 import {
@@ -27,6 +28,7 @@ import {
   type WireFrame,
   type WebSocketT,
 } from './helpers.ts';
+import { connectTls, listenTls, selfSignedCert } from './helpers-transports.ts';
 
 export type Role = 'server' | 'client';
 export const ROLES: Role[] = ['server', 'client'];
@@ -90,6 +92,11 @@ export interface ConnectOptions {
   keepData?: boolean;
   /** The implementation under test (default ferrows; the real `ws` to check a fact against it). */
   impl?: typeof WebSocket;
+  /**
+   * Over TLS: our server on an https.Server and a TLS peer, or our client on `wss:` to a TLS peer
+   * (JS-owned sockets on both sides). Default plain TCP (native driver).
+   */
+  tls?: boolean;
 }
 
 /** Our endpoint (`ws`) and the raw peer on the other end of a loopback TCP connection. */
@@ -111,21 +118,23 @@ export interface Conn {
 }
 
 /** Connects one of our endpoints in `role` to a raw peer. */
-export async function connect(role: Role, { options = {}, deflate = false, errorListener = true, keepData = true, impl = WebSocket }: ConnectOptions = {}): Promise<Conn> {
+export async function connect(role: Role, { options = {}, deflate = false, errorListener = true, keepData = true, impl = WebSocket, tls = false }: ConnectOptions = {}): Promise<Conn> {
   return role === 'server'
-    ? connectServer(impl, options, deflate, errorListener, keepData)
-    : connectClient(impl, options, deflate, errorListener, keepData);
+    ? connectServer(impl, options, deflate, errorListener, keepData, tls)
+    : connectClient(impl, options, deflate, errorListener, keepData, tls);
 }
 
 function extensionValue(deflate: boolean | string): string | undefined {
   return deflate === false ? undefined : deflate === true ? 'permessage-deflate' : deflate;
 }
 
-async function connectServer(impl: typeof WebSocket, options: Record<string, unknown>, deflate: boolean | string, errorListener: boolean, keepData: boolean): Promise<Conn> {
+async function connectServer(impl: typeof WebSocket, options: Record<string, unknown>, deflate: boolean | string, errorListener: boolean, keepData: boolean, secure: boolean): Promise<Conn> {
   let wss: ServerT;
   let port: number;
+  let closeServer: (() => Promise<void>) | undefined;
   const perMessageDeflate = deflate !== false;
-  if (impl === WebSocket) ({ wss, port } = await listen({ perMessageDeflate, ...options }));
+  if (secure) ({ wss, port, close: closeServer } = await listenTls({ perMessageDeflate, ...options }, impl.WebSocketServer));
+  else if (impl === WebSocket) ({ wss, port } = await listen({ perMessageDeflate, ...options }));
   else {
     wss = new impl.WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate, ...options });
     await once(wss, 'listening');
@@ -134,7 +143,7 @@ async function connectServer(impl: typeof WebSocket, options: Record<string, unk
   const connection = next<[WebSocketT]>(wss, 'connection');
   const ext = extensionValue(deflate);
   const headers: Record<string, string> = ext ? { 'Sec-WebSocket-Extensions': ext } : {};
-  const { peer, head } = await rawUpgrade(port, { headers });
+  const { peer, head } = await rawUpgrade(port, { headers, socket: secure ? (await connectTls(port)).socket : undefined });
   if (!head.startsWith('HTTP/1.1 101')) throw new Error(`upgrade refused: ${head}`);
   const [ws] = await connection;
   const seen = observe(ws, errorListener, keepData);
@@ -147,15 +156,15 @@ async function connectServer(impl: typeof WebSocket, options: Record<string, unk
     ourMask: false,
     frame: (op, payload, spec = {}) => frame(op, payload, { ...spec, mask: spec.mask ?? true }),
     badMaskFrame: (op, payload) => frame(op, payload, { mask: false }),
-    close: once_(() => teardown(ws, peer, wss)),
+    close: once_(() => teardown(ws, peer, closeServer ?? wss)),
   };
 }
 
-/** A TCP server that answers every upgrade with 101 (plus `extra` header lines). */
-export async function rawServer101(extra: string[] = []): Promise<{ server: net.Server; port: number; peers: Promise<RawPeer> }> {
+/** A TCP (or TLS, with the test certificate) server that answers every upgrade with 101 (plus `extra` header lines). */
+export async function rawServer101(extra: string[] = [], secure = false): Promise<{ server: net.Server; port: number; peers: Promise<RawPeer> }> {
   let deliver!: (p: RawPeer) => void;
   const peers = new Promise<RawPeer>((resolve) => (deliver = resolve));
-  const server = net.createServer((socket) => {
+  const onSocket = (socket: net.Socket): void => {
     const peer = new RawPeer(socket);
     peer.readHead(5000).then(
       (head) => {
@@ -166,16 +175,19 @@ export async function rawServer101(extra: string[] = []): Promise<{ server: net.
       },
       () => socket.destroy(),
     );
-  });
+  };
+  const server = secure ? tls.createServer(selfSignedCert(), onSocket) : net.createServer(onSocket);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return { server, port: (server.address() as AddressInfo).port, peers };
 }
 
-async function connectClient(impl: typeof WebSocket, options: Record<string, unknown>, deflate: boolean | string, errorListener: boolean, keepData: boolean): Promise<Conn> {
+async function connectClient(impl: typeof WebSocket, options: Record<string, unknown>, deflate: boolean | string, errorListener: boolean, keepData: boolean, secure: boolean): Promise<Conn> {
   const ext = extensionValue(deflate);
-  const { server, port, peers } = await rawServer101(ext ? [`Sec-WebSocket-Extensions: ${ext}`] : []);
-  const ws = new impl(`ws://127.0.0.1:${port}`, { perMessageDeflate: deflate !== false, ...options } as never);
+  const { server, port, peers } = await rawServer101(ext ? [`Sec-WebSocket-Extensions: ${ext}`] : [], secure);
+  const url = `${secure ? 'wss' : 'ws'}://127.0.0.1:${port}`;
+  const ca = secure ? { ca: selfSignedCert().cert } : {};
+  const ws = new impl(url, { perMessageDeflate: deflate !== false, ...ca, ...options } as never);
   const seen = observe(ws, errorListener, keepData);
   const [peer] = await Promise.all([peers, next(ws, 'open')]);
   return {
@@ -221,14 +233,15 @@ function once_(fn: () => Promise<void>): () => Promise<void> {
   return () => (done ??= fn());
 }
 
-async function teardown(ws: WebSocketT, peer: RawPeer, server: ServerT | net.Server): Promise<void> {
+async function teardown(ws: WebSocketT, peer: RawPeer, server: ServerT | net.Server | (() => Promise<void>)): Promise<void> {
   if (ws.readyState !== 3) {
     const closed = next(ws, 'close').catch(() => undefined);
     ws.terminate();
     await closed;
   }
   peer.socket.destroy();
-  if (server instanceof net.Server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  if (typeof server === 'function') await server();
+  else if (server instanceof net.Server) await new Promise<void>((resolve) => server.close(() => resolve()));
   else await shutdown(server);
 }
 

@@ -1,14 +1,20 @@
 /**
  * Test support for transport tests: an in-memory Duplex pair, a self-signed certificate made
- * with the openssl CLI, the live native connection count, and transport introspection.
+ * with the openssl CLI, the live native connection count, transport introspection, and the two
+ * server transports a hostile-peer battery runs over (port mode, and an https.Server).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { Duplex } from 'node:stream';
-import { delay } from './helpers.ts';
+import * as tls from 'node:tls';
+import { delay, listen, shutdown, WebSocketServer, type ServerT } from './helpers.ts';
 
 const require = createRequire(import.meta.url);
 // The same module instance the package uses (CommonJS cache), so the count is the package's.
@@ -105,3 +111,75 @@ export function selfSignedCert(): { key: string; cert: string } {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** A listening WebSocketServer and how to reach it with a raw socket. */
+export interface Listening {
+  wss: ServerT;
+  port: number;
+  url: string;
+  /** Terminates the clients and closes the servers. */
+  close(): Promise<void>;
+}
+
+/** How a hostile-peer test reaches a WebSocketServer. */
+export interface ServerTransport {
+  /** Appended to test titles ('' for the port-mode default). */
+  label: string;
+  /** Whether accepted sockets run on the native driver. */
+  native: boolean;
+  listen(options?: Record<string, unknown>): Promise<Listening>;
+  /**
+   * A raw socket to `port`, connected (for TLS: handshake done, trusting the test certificate),
+   * and the TCP socket under it (the same one for plain TCP), which `resetAndDestroy()` needs.
+   */
+  connect(port: number): Promise<{ socket: net.Socket; tcp: net.Socket }>;
+}
+
+/**
+ * A WebSocketServer on an https.Server (JS-owned TLS sockets) on an ephemeral port. `Server` is
+ * the WebSocketServer class (ours by default; the real ws's to compare against it).
+ */
+export async function listenTls(options: Record<string, unknown> = {}, Server: new (o: object) => ServerT = WebSocketServer): Promise<Listening> {
+  const { key, cert } = selfSignedCert();
+  const server = https.createServer({ key, cert }, (_req, res) => res.end('plain https'));
+  const wss = new Server({ server, ...options });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  return {
+    wss,
+    port,
+    url: `wss://127.0.0.1:${port}`,
+    async close() {
+      await shutdown(wss);
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/** A TLS socket to `port` trusting the test certificate, after its handshake, over `tcp`. */
+export async function connectTls(port: number): Promise<{ socket: tls.TLSSocket; tcp: net.Socket }> {
+  const tcp = net.connect(port, '127.0.0.1');
+  await once(tcp, 'connect');
+  const socket = tls.connect({ socket: tcp, ca: selfSignedCert().cert, servername: 'localhost' });
+  await once(socket, 'secureConnect');
+  return { socket, tcp };
+}
+
+export const SERVER_TRANSPORTS: ServerTransport[] = [
+  {
+    label: '',
+    native: true,
+    async listen(options = {}) {
+      const l = await listen(options);
+      return { ...l, close: () => shutdown(l.wss) };
+    },
+    async connect(port) {
+      const socket = net.connect(port, '127.0.0.1');
+      await once(socket, 'connect');
+      return { socket, tcp: socket };
+    },
+  },
+  { label: ' over https.Server (TLS, JS transport)', native: false, listen: (options) => listenTls(options), connect: connectTls },
+];

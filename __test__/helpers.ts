@@ -218,13 +218,22 @@ export class RawPeer {
   }
 }
 
-/** Opens a TCP connection and sends an upgrade request; returns the peer and the response head. */
+/**
+ * Sends an upgrade request over a new TCP connection (or over `socket`, already connected, e.g. a
+ * TLS socket); returns the peer and the response head.
+ */
 export async function rawUpgrade(
   port: number,
-  { path = '/', headers = {}, method = 'GET', extra = Buffer.alloc(0) }: { path?: string; headers?: Record<string, string>; method?: string; extra?: Buffer } = {},
+  {
+    path = '/',
+    headers = {},
+    method = 'GET',
+    extra = Buffer.alloc(0),
+    socket: given,
+  }: { path?: string; headers?: Record<string, string>; method?: string; extra?: Buffer; socket?: net.Socket } = {},
 ): Promise<{ peer: RawPeer; head: string; key: string }> {
-  const socket = net.connect(port, '127.0.0.1');
-  await once(socket, 'connect');
+  const socket = given ?? net.connect(port, '127.0.0.1');
+  if (!given) await once(socket, 'connect');
   const peer = new RawPeer(socket);
   const key = randomBytes(16).toString('base64');
   const all: Record<string, string> = {

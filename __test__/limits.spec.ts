@@ -9,9 +9,10 @@ import test, { type ExecutionContext } from 'ava';
 import { once } from 'node:events';
 import { delay } from './helpers.ts';
 import { checkFailure, connect, deflateMessage, frameHeader, memory, MiB, provoke, ROLES, rssSampler, type Conn, type Role } from './helpers-protocol.ts';
+import { isNative } from './helpers-transports.ts';
 
-async function open(t: ExecutionContext, role: Role, options: Record<string, unknown> = {}, deflate: boolean | string = false, keepData = true): Promise<Conn> {
-  const c = await connect(role, { options, deflate, keepData });
+async function open(t: ExecutionContext, role: Role, options: Record<string, unknown> = {}, deflate: boolean | string = false, keepData = true, tls = false): Promise<Conn> {
+  const c = await connect(role, { options, deflate, keepData, tls });
   t.teardown(c.close);
   return c;
 }
@@ -31,6 +32,12 @@ async function openOn(t: ExecutionContext, role: Role, js: boolean, keepData = t
 const TRANSPORTS = [
   ['', false],
   [' on the JS transport', true],
+] as const;
+
+/** Plain TCP (native driver), then TLS (https.Server or `wss:`, JS-owned sockets). */
+const OVER = [
+  ['', false],
+  [' over TLS', true],
 ] as const;
 
 const TOO_BIG = { status: 1009, code: 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH', message: 'Max payload size exceeded', ctor: RangeError };
@@ -69,13 +76,16 @@ for (const role of ROLES) {
     checkFailure(t, c, await provoke(c, Buffer.concat(frames)), TOO_MANY);
   });
 
-  test(`${role} inflates a normal message then fails with 1009 on a bomb without context takeover`, async (t) => {
-    const c = await open(t, role, { maxPayload: MiB }, 'permessage-deflate; server_no_context_takeover; client_no_context_takeover');
-    t.is(c.ws.extensions, 'permessage-deflate');
-    const o = await provoke(c, [c.frame(1, deflateMessage(Buffer.from('fine')), { rsv: 4 }), c.frame(2, deflateMessage(Buffer.alloc(4 * MiB)), { rsv: 4 })]);
-    checkFailure(t, c, o, { ...TOO_BIG, before: ['message:t:4'] });
-    t.is(c.seen.messages[0]!.data.toString(), 'fine');
-  });
+  for (const [over, secure] of OVER) {
+    test(`${role} inflates a normal message then fails with 1009 on a bomb without context takeover${over}`, async (t) => {
+      const c = await open(t, role, { maxPayload: MiB }, 'permessage-deflate; server_no_context_takeover; client_no_context_takeover', true, secure);
+      t.is(c.ws.extensions, 'permessage-deflate');
+      t.is(isNative(c.ws), !secure);
+      const o = await provoke(c, [c.frame(1, deflateMessage(Buffer.from('fine')), { rsv: 4 }), c.frame(2, deflateMessage(Buffer.alloc(4 * MiB)), { rsv: 4 })]);
+      checkFailure(t, c, o, { ...TOO_BIG, before: ['message:t:4'] });
+      t.is(c.seen.messages[0]!.data.toString(), 'fine');
+    });
+  }
 
   // E6
   for (const [what, bytes] of [
@@ -190,37 +200,41 @@ for (const role of ROLES) {
   });
 
   // E5: decompression bombs.
-  test.serial(`${role} fails with 1009 on a 10 MB deflate bomb against maxPayload 1 MiB with bounded memory`, async (t) => {
-    const payload = deflateMessage(Buffer.alloc(10_000_000));
-    const c = await open(t, role, { maxPayload: MiB }, true);
-    const sampler = await rssSampler();
-    const before = memory();
-    const o = await provoke(c, c.frame(2, payload, { rsv: 4 }));
-    const peak = sampler.peak() - before.rss;
-    await sampler.stop();
-    checkFailure(t, c, o, TOO_BIG);
-    t.log(`compressed ${payload.length} B, peak rss +${mb(peak)}`);
-    t.true(peak < 8 * MiB, `peak rss grew by ${mb(peak)} (full inflation would be ~10 MB)`);
-  });
+  for (const [over, secure] of OVER) {
+    test.serial(`${role} fails with 1009 on a 10 MB deflate bomb against maxPayload 1 MiB with bounded memory${over}`, async (t) => {
+      const payload = deflateMessage(Buffer.alloc(10_000_000));
+      const c = await open(t, role, { maxPayload: MiB }, true, true, secure);
+      t.is(isNative(c.ws), !secure);
+      const sampler = await rssSampler();
+      const before = memory();
+      const o = await provoke(c, c.frame(2, payload, { rsv: 4 }));
+      const peak = sampler.peak() - before.rss;
+      await sampler.stop();
+      checkFailure(t, c, o, TOO_BIG);
+      t.log(`compressed ${payload.length} B, peak rss +${mb(peak)}`);
+      t.true(peak < 8 * MiB, `peak rss grew by ${mb(peak)} (full inflation would be ~10 MB)`);
+    });
 
-  test.serial(`${role} fails with 1009 on a 256 MiB deflate bomb in three fragments with bounded peak memory`, async (t) => {
-    const payload = deflateMessage(Buffer.alloc(256 * MiB));
-    const c = await open(t, role, { maxPayload: MiB }, true);
-    const third = Math.floor(payload.length / 3);
-    const frames = [
-      c.frame(2, payload.subarray(0, third), { rsv: 4, fin: false }),
-      c.frame(0, payload.subarray(third, 2 * third), { fin: false }),
-      c.frame(0, payload.subarray(2 * third)),
-    ];
-    const sampler = await rssSampler();
-    const before = memory();
-    const o = await provoke(c, frames);
-    const peak = sampler.peak() - before.rss;
-    await sampler.stop();
-    checkFailure(t, c, o, TOO_BIG);
-    t.log(`compressed ${payload.length} B, peak rss +${mb(peak)}`);
-    t.true(peak < 32 * MiB, `peak rss grew by ${mb(peak)}`);
-  });
+    test.serial(`${role} fails with 1009 on a 256 MiB deflate bomb in three fragments with bounded peak memory${over}`, async (t) => {
+      const payload = deflateMessage(Buffer.alloc(256 * MiB));
+      const c = await open(t, role, { maxPayload: MiB }, true, true, secure);
+      t.is(isNative(c.ws), !secure);
+      const third = Math.floor(payload.length / 3);
+      const frames = [
+        c.frame(2, payload.subarray(0, third), { rsv: 4, fin: false }),
+        c.frame(0, payload.subarray(third, 2 * third), { fin: false }),
+        c.frame(0, payload.subarray(2 * third)),
+      ];
+      const sampler = await rssSampler();
+      const before = memory();
+      const o = await provoke(c, frames);
+      const peak = sampler.peak() - before.rss;
+      await sampler.stop();
+      checkFailure(t, c, o, TOO_BIG);
+      t.log(`compressed ${payload.length} B, peak rss +${mb(peak)}`);
+      t.true(peak < 32 * MiB, `peak rss grew by ${mb(peak)}`);
+    });
+  }
 
 }
 
