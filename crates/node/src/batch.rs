@@ -288,6 +288,7 @@ impl<'a> BatchSink<'a> {
 
 impl EventHandler for BatchSink<'_> {
     fn message(&mut self, kind: DataKind, payload: Payload<'_>) {
+        crate::fault::check(crate::fault::Site::Receive);
         let kind = match kind {
             DataKind::Text => Kind::Text,
             DataKind::Binary => Kind::Binary,

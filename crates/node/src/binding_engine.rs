@@ -6,6 +6,8 @@
 //! returns their count; the payload slab is fetched with one more call when
 //! a record carries bytes. Output is drained into one `Buffer` per flush.
 
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
 use ferrows_core::protocol::HeartbeatConfig;
 use napi::bindgen_prelude::*;
 use napi::sys;
@@ -73,8 +75,9 @@ impl Engine {
     #[napi(catch_unwind)]
     pub fn receive(&mut self, mut chunk: BufferSlice<'_>, now_ms: f64) -> u32 {
         self.batch.clear();
-        let mut sink = BatchSink::new(&mut self.batch, 0);
-        self.engine.receive(&mut chunk, now_ms as u64, &mut sink);
+        self.guarded(now_ms as u64, |engine, sink| {
+            engine.receive(&mut chunk, now_ms as u64, sink);
+        });
         self.records_written()
     }
 
@@ -96,9 +99,33 @@ impl Engine {
     #[napi(catch_unwind)]
     pub fn handle_timeout(&mut self, now_ms: f64) -> u32 {
         self.batch.clear();
-        let mut sink = BatchSink::new(&mut self.batch, 0);
-        self.engine.handle_timeout(now_ms as u64, &mut sink);
+        self.guarded(now_ms as u64, |engine, sink| {
+            engine.handle_timeout(now_ms as u64, sink);
+        });
         self.records_written()
+    }
+
+    /// Runs an engine step that reports events. A panic in it fails this
+    /// connection as a protocol error would (an `Error` record, 1011, and a
+    /// close frame with 1011 once committed) instead of throwing from the
+    /// socket's `'data'` listener; when the engine cannot do that either, the
+    /// connection is marked aborted, so JavaScript destroys the socket.
+    fn guarded(&mut self, now_ms: u64, step: impl FnOnce(&mut CoreEngine, &mut BatchSink<'_>)) {
+        let (engine, batch) = (&mut self.engine, &mut self.batch);
+        let stepped = catch_unwind(AssertUnwindSafe(|| {
+            step(engine, &mut BatchSink::new(batch, 0));
+        }));
+        if stepped.is_ok() {
+            return;
+        }
+        let failed = catch_unwind(AssertUnwindSafe(|| {
+            engine.fail(
+                ferrows_core::Error::internal(),
+                now_ms,
+                &mut BatchSink::new(batch, 0),
+            )
+        }));
+        self.aborted |= !matches!(failed, Ok(true));
     }
 
     /// Notes an abort among the batch's records and copies the first ones

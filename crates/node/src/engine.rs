@@ -111,6 +111,21 @@ impl Engine {
         with_engine!(self, c => c.should_shutdown())
     }
 
+    /// Fails the connection with `err` (see the core's `Connection::fail`);
+    /// returns false when input had already halted, so nothing was done.
+    pub fn fail(
+        &mut self,
+        err: ferrows_core::Error,
+        now_ms: u64,
+        handler: &mut impl EventHandler,
+    ) -> bool {
+        with_engine!(self, c => {
+            let open = !c.is_input_halted();
+            c.fail(err, now_ms, handler);
+            open
+        })
+    }
+
     /// Starts the heartbeat (see the core's `Connection::enable_heartbeat`).
     pub fn enable_heartbeat(&mut self, config: HeartbeatConfig, now_ms: u64) {
         with_engine!(self, c => c.enable_heartbeat(config, now_ms))

@@ -41,6 +41,7 @@ pub mod binding_handshake;
 #[cfg(unix)]
 mod driver;
 pub mod engine;
+pub mod fault;
 #[cfg(unix)]
 mod uv;
 

@@ -303,8 +303,10 @@ impl<R: crate::role::Role> Connection<R> {
     }
 
     /// Fails the connection: report, queue a close frame with the error's
-    /// code (unless ours is already out), ignore all further input.
-    fn fail(&mut self, err: Error, now_ms: u64, handler: &mut impl EventHandler) {
+    /// code (unless ours is already out), ignore all further input. Drivers
+    /// call it with [`Error::internal`] after catching a panic (1011); it does
+    /// nothing once input is halted.
+    pub fn fail(&mut self, err: Error, now_ms: u64, handler: &mut impl EventHandler) {
         if self.is_input_halted() {
             return;
         }

@@ -147,6 +147,7 @@ impl Driver {
 
     /// Writes `id`'s pending output; half-closes or closes it when done.
     pub fn flush(&mut self, id: u32) {
+        crate::fault::check(crate::fault::Site::Flush);
         let Some(conn) = self.conn_mut(id) else {
             return;
         };
@@ -237,11 +238,13 @@ impl Driver {
         let dirty = std::mem::take(&mut self.dirty);
         let now = self.now();
         for &id in &dirty {
-            if let Some(conn) = self.conn_mut(id) {
-                conn.engine.commit_replies(now);
-            }
-            self.schedule(id);
-            self.flush(id);
+            self.guarded(id, |driver| {
+                if let Some(conn) = driver.conn_mut(id) {
+                    conn.engine.commit_replies(now);
+                }
+                driver.schedule(id);
+                driver.flush(id);
+            });
         }
         let mut dirty = dirty;
         dirty.clear();
@@ -302,13 +305,22 @@ impl Driver {
                 continue;
             };
             slot.deadline = None;
-            let before = self.batch.len();
-            let mut sink = BatchSink::new(&mut self.batch, id);
-            slot.conn.engine.handle_timeout(now, &mut sink);
-            self.after_receive(id, before);
+            self.guarded(id, |driver| driver.fire_timer(id, now));
         }
         self.arm_timer();
         self.start_idle();
+    }
+
+    /// Fires connection `id`'s deadline.
+    fn fire_timer(&mut self, id: u32, now: u64) {
+        crate::fault::check(crate::fault::Site::Timer);
+        let Some(slot) = self.conns.get_mut(id as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        let before = self.batch.len();
+        let mut sink = BatchSink::new(&mut self.batch, id);
+        slot.conn.engine.handle_timeout(now, &mut sink);
+        self.after_receive(id, before);
     }
 
     /// One check phase: deliver, flush, repeat while flushing produced events.
@@ -326,11 +338,39 @@ impl Driver {
         }
     }
 
-    /// Fails one connection after a panic while it was being processed.
-    fn fail_after_panic(&mut self, id: u32) {
-        let err = ferrows_core::Error::internal();
-        self.batch.push_error(id, &err);
-        self.destroy(id, 0);
+    /// Runs `step`, which works on connection `id` only; a panic in it fails
+    /// that connection and leaves the driver serving the others.
+    pub(super) fn guarded(&mut self, id: u32, step: impl FnOnce(&mut Self)) {
+        if catch_unwind(AssertUnwindSafe(|| step(self))).is_err() {
+            self.fail_after_panic(id);
+        }
+    }
+
+    /// Fails one connection after a panic while it was being processed: an
+    /// `error` (1011) for JavaScript and a close frame with 1011 for the peer,
+    /// as for a protocol error; the socket is destroyed instead when the
+    /// engine cannot do that (input already over, or a second panic).
+    pub(super) fn fail_after_panic(&mut self, id: u32) {
+        let now = self.now();
+        let Some(slot) = self.conns.get_mut(id as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        let (engine, batch) = (&mut slot.conn.engine, &mut self.batch);
+        let failed = catch_unwind(AssertUnwindSafe(|| {
+            let mut sink = BatchSink::new(batch, id);
+            let failed = engine.fail(ferrows_core::Error::internal(), now, &mut sink);
+            engine.commit_replies(now);
+            failed
+        }));
+        if matches!(failed, Ok(true)) {
+            // The panic may have come between marking and flushing: mark anew.
+            slot.conn.flags.dirty = false;
+            self.mark_dirty(id);
+            self.schedule(id);
+        } else {
+            self.batch.push_error(id, &ferrows_core::Error::internal());
+            self.destroy(id, 0);
+        }
     }
 }
 

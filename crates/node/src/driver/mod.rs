@@ -214,11 +214,18 @@ impl Driver {
         let before = self.batch.len();
         let (mut slab, in_place) = self.batch.lend(base, n);
         let mut sink = BatchSink::in_place(&mut self.batch, id, in_place);
-        slot.conn
-            .engine
-            .receive(&mut slab[base..base + n], now, &mut sink);
+        // The slab must come back even after a panic: other connections'
+        // records of this batch point into it.
+        let received = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            slot.conn
+                .engine
+                .receive(&mut slab[base..base + n], now, &mut sink);
+        }));
         self.batch.settle(slab, before);
-        self.after_receive(id, before);
+        match received {
+            Ok(()) => self.after_receive(id, before),
+            Err(_) => self.fail_after_panic(id),
+        }
     }
 
     /// Handles what a receive or a timer produced: an abort, output, a new

@@ -98,7 +98,7 @@ impl Driver {
                 continue;
             };
             let mask_key = (flags & FLAG_KEY != 0).then_some(key as u32);
-            self.send_queued(id, flags, data, mask_key);
+            self.guarded(id, |driver| driver.send_queued(id, flags, data, mask_key));
         }
         outbox.set_state(0, 0);
         outbox.set_state(1, 0);
