@@ -5,7 +5,7 @@
  *   listener, so EventEmitter throws and the process dies (mercurius #939). ferrows' documented
  *   choice (`WebSocket#_emitError`) is to survive: the peer still gets the close frame and the
  *   app still gets 'close' 1006.
- * - F2 (a panic in the Rust core becomes 1011) cannot be provoked from JavaScript: not tested here.
+ * - F2 (a panic in the Rust core becomes 1011): panics.spec.ts, with a fault-injection build.
  * - F3: buffers handed to send/ping/pong/close are copied: mutating them right after the call, even
  *   while the data is still queued behind a slow peer, does not change what the peer receives.
  */

@@ -5,7 +5,8 @@
 //             every target of napi.targets), tsc
 //   rust      cargo test for the workspace, the tokio crate with its tls and axum features, and the
 //             loom models of the lock-free queues
-//   js        ava: the ws-compatible API, WebSocketStream, demo and browser tests
+//   js        ava: the ws-compatible API, WebSocketStream, demo and browser tests; the panic tests
+//             with an addon built with the test-only fault-injection feature (scripts/build-fault.mjs)
 //   cross     the Linux targets cross-built with zig; arm64 core tests and the packaged arm64 addon
 //             under qemu-user (scripts/cross/)
 //   package   the published tarballs installed with no toolchain and run under Node 18-26 and Bun,
@@ -28,6 +29,8 @@ const steps = {
     ['cargo', ['clippy', '--workspace', '--all-targets', '--', '-D', 'warnings']],
     // The tokio crate's TLS and axum code is behind features: lint it too.
     ['cargo', ['clippy', '-p', 'ferrows', '--all-features', '--all-targets', '--', '-D', 'warnings']],
+    // The addon's test-only fault injection (crates/node/src/fault.rs).
+    ['cargo', ['clippy', '-p', 'ferrows-node', '--features', 'fault-injection', '--all-targets', '--', '-D', 'warnings']],
     // check + clippy of the addon for every other target of napi.targets (Windows, macOS, arm64, musl).
     ['node', ['scripts/check-targets.mjs']],
     ['npx', ['tsc', '-p', 'tsconfig.json', '--noEmit']],
@@ -43,7 +46,11 @@ const steps = {
       { RUSTFLAGS: '--cfg loom', CARGO_TARGET_DIR: loomTarget, LOOM_MAX_PREEMPTIONS: '2' },
     ],
   ],
-  js: [['npx', ['ava']]],
+  // The panic tests load a debug addon built with the test-only fault-injection feature.
+  js: [
+    ['node', ['scripts/build-fault.mjs']],
+    ['npx', ['ava']],
+  ],
   // The Linux targets built for real with zig (glibc 2.28 baseline), the aarch64 core tests under
   // qemu-user (NEON kernels), the x64 musl build loaded by musl's dynamic loader, and the packaged
   // arm64 addon run by an arm64 Node under qemu.
