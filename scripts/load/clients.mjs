@@ -5,8 +5,11 @@
 //   {cmd:'open', count, size}  opens `count` more, each sends one `size`-byte text message and
 //                              waits for its exact echo; → {opened, echoed, failed, errors}
 //   {cmd:'close'}              closes all held ones and waits for their 'close'; → {closed}
-//   {cmd:'churn', ms, batch, size}  for `ms`, opens `batch` at a time, echoes, closes; → {cycles, echoed, failed, errors}
+//   {cmd:'churn', ms, batch, size, rate}  for `ms`, opens `batch` at a time, echoes, closes, starting
+//                              at most `rate` connections a second (none or 0: no limit);
+//                              → {cycles, echoed, failed, errors}
 import { createRequire } from 'node:module';
+import { setTimeout as delay } from 'node:timers/promises';
 
 const require = createRequire(import.meta.url);
 const WebSocket = require('ws');
@@ -47,14 +50,15 @@ function talk(size) {
   });
 }
 
-/** Runs `count` talks with at most PARALLEL in flight; `then` gets each open socket. */
-async function many(count, size, then) {
+/** Runs `count` talks with at most PARALLEL in flight; `then` gets each open socket; `pace` is awaited before each talk. */
+async function many(count, size, then, pace = async () => {}) {
   const result = { echoed: 0, failed: 0, errors: [] };
   let next = 0;
   const worker = async () => {
     while (next < count) {
       next++;
       try {
+        await pace();
         await then(await talk(size));
         result.echoed++;
       } catch (err) {
@@ -87,11 +91,23 @@ async function closeAll() {
   return { closed: all.length };
 }
 
-async function churn({ ms, batch, size }) {
+/** An async function that resolves at most `rate` times a second, evenly spaced; no limit without a rate. */
+function pacer(rate) {
+  if (!(rate > 0)) return undefined;
+  let slot = Date.now();
+  return async () => {
+    const now = Date.now();
+    slot = Math.max(slot + 1000 / rate, now);
+    if (slot > now) await delay(slot - now);
+  };
+}
+
+async function churn({ ms, batch, size, rate }) {
   const end = Date.now() + ms;
   const total = { cycles: 0, echoed: 0, failed: 0, errors: [] };
+  const pace = pacer(rate);
   while (Date.now() < end) {
-    const result = await many(batch, size, closed);
+    const result = await many(batch, size, closed, pace);
     total.cycles++;
     total.echoed += result.echoed;
     total.failed += result.failed;
