@@ -60,6 +60,9 @@ pub(crate) struct Receiver<R: Role> {
     _role: PhantomData<R>,
 }
 
+/// Room reserved ahead for a pending frame even when little of it is held.
+const RESERVE_AHEAD_MIN: usize = 64 * 1024;
+
 impl<R: Role> Receiver<R> {
     pub(crate) fn new(message: Assembler) -> Self {
         Self {
@@ -87,12 +90,29 @@ impl<R: Role> Receiver<R> {
 
     /// Moves the retained bytes out so the caller can parse `retained + chunk`
     /// as one slice; give it back with [`Receiver::restore`].
+    ///
+    /// Room for the rest of a pending frame is reserved ahead, but never more
+    /// than the bytes already held (or [`RESERVE_AHEAD_MIN`]): a length in a
+    /// frame header is only a claim, and a peer claiming 2^63 bytes (with
+    /// `maxPayload` off) or 100 MiB on each of many connections must not get
+    /// that allocated for a few bytes sent. Growth still doubles, so a large
+    /// frame is copied O(1) times per byte on average.
     pub(crate) fn take_retained(&mut self, chunk: &[u8]) -> BytesMut {
         let mut buf = std::mem::take(&mut self.buf);
         let want = self.pending.map_or(0, |p| p.header.payload_len as usize);
-        buf.reserve(chunk.len().max(want.saturating_sub(buf.len())));
+        let held = buf.len() + chunk.len();
+        let ahead = want
+            .saturating_sub(buf.len())
+            .min(held.max(RESERVE_AHEAD_MIN));
+        buf.reserve(chunk.len().max(ahead));
         buf.extend_from_slice(chunk);
         buf
+    }
+
+    /// The retained buffer's allocation (for tests of what a claim costs).
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// Spare room at the end of the retained buffer for the next read: enough

@@ -138,3 +138,51 @@ fn pending_pongs_drain_as_they_are_written() {
     }
     assert!(!h.events.iter().any(|e| matches!(e, Event::Abort(_))));
 }
+
+/// A masked frame header claiming `len` payload bytes, with a 64-bit length.
+fn claim(len: u64) -> Vec<u8> {
+    let mut head = vec![0x82, 0xff];
+    head.extend_from_slice(&len.to_be_bytes());
+    head.extend_from_slice(&super::wire::KEY);
+    head
+}
+
+#[test]
+fn a_huge_claimed_length_with_max_payload_off_allocates_only_what_arrives() {
+    // Found by fuzzing (fuzz/seeds/receive): the claim was reserved up front,
+    // and an allocation of 2^49 bytes aborts the process.
+    let mut h = server_with(limits(0, 0, 0, 0));
+    h.feed(&claim(1 << 49));
+    h.feed(&[0u8; 100]);
+    h.feed(&[0u8; 100_000]);
+    assert!(h.events.is_empty());
+    assert_eq!(h.conn.buffered_input(), 100_100, "the payload bytes held");
+    assert!(
+        h.conn.recv.capacity() <= 512 * 1024,
+        "{}",
+        h.conn.recv.capacity()
+    );
+}
+
+#[test]
+fn claiming_max_payload_costs_only_what_arrives() {
+    let mut h = server();
+    h.feed(&claim(100 * 1024 * 1024));
+    h.feed(&[0u8; 1024]);
+    assert!(
+        h.conn.recv.capacity() <= 256 * 1024,
+        "{}",
+        h.conn.recv.capacity()
+    );
+}
+
+#[test]
+fn a_large_frame_in_many_chunks_still_arrives_whole() {
+    let mut h = server_with(limits(0, 0, 0, 0));
+    let payload: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+    let wire = to_server(0x82, &payload);
+    for chunk in wire.chunks(65_536) {
+        h.feed(chunk);
+    }
+    assert_eq!(h.messages(), vec![(DataKind::Binary, payload)]);
+}
