@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every fuzz target for a bounded time (default 20 s each) with memory limits, so that
 # memory blow-ups count as crashes. Crashes are kept in fuzz/artifacts/<target>/.
-# Uses cargo-fuzz (installed from crates.io if missing) on the nightly toolchain when present,
-# otherwise on stable with RUSTC_BOOTSTRAP=1 and no sanitizer.
+# Uses cargo-fuzz (installed from crates.io if missing) on the nightly toolchain when present, which
+# builds the targets with AddressSanitizer (cargo-fuzz's default), otherwise on stable with
+# RUSTC_BOOTSTRAP=1 and no sanitizer. Seeds: fuzz/seeds/<target>/ (see fuzz/README.md).
 set -euo pipefail
 seconds="${1:-20}"
 cd "$(dirname "$0")"
@@ -17,9 +18,11 @@ else
   runner=(cargo fuzz run --sanitizer none)
 fi
 for target in receive utf8 inflate handshake; do
-  mkdir -p "corpus/$target"
+  mkdir -p "corpus/$target" "seeds/$target"
   echo "[fuzz] $target for ${seconds}s"
-  "${runner[@]}" "$target" "corpus/$target" -- \
+  # corpus/ (ignored by git) collects what this machine finds; seeds/ (committed, read-only here)
+  # starts every run from inputs that already reach deep into the target.
+  "${runner[@]}" "$target" "corpus/$target" "seeds/$target" -- \
     -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=1024 -timeout=10 -print_final_stats=1 2>&1 \
     | grep -E '^(#[0-9]+ +DONE|stat::number_of_executed_units|==[0-9]+==|SUMMARY|panicked|Done )' || true
   if [ -n "$(ls -A "artifacts/$target" 2>/dev/null)" ]; then

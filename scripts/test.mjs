@@ -11,7 +11,8 @@
 //             under qemu-user (scripts/cross/)
 //   package   the published tarballs installed with no toolchain and run under Node 18-26 and Bun,
 //             and on a baseline x86-64 CPU under qemu (scripts/package/smoke.mjs)
-//   autobahn  Autobahn|TestSuite cases 1-10 in both roles, and the ci preset over HTTP/2 in both roles
+//   autobahn  Autobahn|TestSuite's ci preset (cases 1-10 and a deflate subset of 12.* and 13.*) in both
+//             roles, over HTTP/1.1 and over HTTP/2
 //             (the full 517: `npm run test:autobahn:all`, `npm run test:autobahn:h2:all`)
 //   fuzz      every fuzz target for a bounded time (FERROWS_FUZZ_SECONDS, default 20 s each)
 //   miri      cargo miri test on the core's mask, cork and queue modules (nightly + miri)
@@ -71,8 +72,9 @@ const steps = {
   ],
   autobahn: [
     ['bash', ['autobahn/setup.sh']],
-    ['node', ['autobahn/run.mjs', '--role', 'server', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'no-deflate', '--expect', 'autobahn/expected-server.json']],
-    ['node', ['autobahn/run.mjs', '--role', 'client', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'no-deflate', '--expect', 'autobahn/expected-client.json']],
+    // Cases 1-10 plus the deflate smoke subset of 12.* and 13.* (72 cases: 16 B-8 KiB messages).
+    ['node', ['autobahn/run.mjs', '--role', 'server', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'ci', '--expect', 'autobahn/expected-server.json']],
+    ['node', ['autobahn/run.mjs', '--role', 'client', '--impl', 'autobahn/ferrows-impl.mjs', '--cases', 'ci', '--expect', 'autobahn/expected-client.json']],
     // The same goldens over HTTP/2 (RFC 8441) through autobahn/h2-bridge.mjs, with the deflate smoke cases
     // (`npm run test:autobahn:h2`; about 1.5 min per role).
     ['node', ['autobahn/run.mjs', '--role', 'server', '--impl', 'autobahn/ferrows-impl.mjs', '--transport', 'h2', '--cases', 'ci', '--expect', 'autobahn/expected-server.json']],
