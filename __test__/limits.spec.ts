@@ -334,3 +334,23 @@ for (const [on, js] of TRANSPORTS) for (const role of ROLES) {
     t.true(c.seen.messages.every((m) => m.isBinary));
   });
 }
+
+for (const [on, js] of TRANSPORTS) for (const role of ROLES) {
+  // Found by the receive fuzz target: the claimed length was reserved up front, and with
+  // maxPayload off a claim of 2^49 bytes was an allocation failure, which aborts the process.
+  test.serial(`${role}${on} with maxPayload 0, a header claiming 2^49 bytes costs only what arrives`, async (t) => {
+    if (js) process.env['FERROWS_NO_NATIVE'] = '1';
+    const c = await open(t, role, { maxPayload: 0 }, false, false).finally(() => delete process.env['FERROWS_NO_NATIVE']);
+    t.is(isNative(c.ws), !js);
+    const before = memory();
+    t.true(await write(c, frameHeader(c, 2, 2n ** 49n)));
+    for (let i = 0; i < 16; i++) t.true(await write(c, Buffer.alloc(64 * 1024)));
+    await delay(100);
+    const grew = memory().rss - before.rss;
+    t.log(`1 MiB of a 2^49-byte claim: rss +${mb(grew)}`);
+    t.true(grew < 32 * MiB, `rss grew by ${mb(grew)}`);
+    t.is(c.seen.messages.length + c.seen.errors.length, 0);
+    c.ws.send('still alive');
+    t.is(String((await c.read()).payload), 'still alive');
+  });
+}

@@ -217,9 +217,13 @@ impl Engine {
 
     /// Writes the held automatic replies (pongs, the close reply) once the
     /// application has handled the events of the last `receive`.
-    #[napi(catch_unwind)]
+    /// A panic here marks the connection aborted (JavaScript then destroys
+    /// the socket) instead of throwing from the socket's `'data'` listener.
+    #[napi]
     pub fn commit(&mut self, now_ms: f64) {
-        self.engine.commit_replies(now_ms as u64);
+        let engine = &mut self.engine;
+        let committed = catch_unwind(AssertUnwindSafe(|| engine.commit_replies(now_ms as u64)));
+        self.aborted |= committed.is_err();
     }
 
     /// Takes every pending output byte as one `Buffer`, or `null` if none.
