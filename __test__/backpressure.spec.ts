@@ -334,6 +334,41 @@ for (const [label, js] of TRANSPORTS) {
   });
 }
 
+for (const [label, js] of TRANSPORTS) {
+  // The long run: for 60 s the server sends to both peers without looking (16 KB a millisecond,
+  // about 16 MB/s each); with the cap, memory stays flat and the reading peer keeps up throughout.
+  test.serial(`server${label}: for 60 s with maxBufferedAmount, memory stays flat and the reading peer keeps up`, async (t) => {
+    t.timeout(150_000);
+    const CAP = 4 * MiB;
+    const { toReader, toStalled, reader } = await twoPeers(t, js, { maxBufferedAmount: CAP, backpressurePolicy: 'drop' });
+    const chunk = Buffer.alloc(16_000, 6);
+    const samples: number[] = [];
+    const refused = { reader: 0, stalled: 0 };
+    const started = Date.now();
+    let sent = 0;
+    while (Date.now() - started < 60_000) {
+      await broadcast([toReader, toStalled], reader, chunk, 250, 1, (ws, err) => {
+        if (err) refused[ws === toReader ? 'reader' : 'stalled']++;
+      });
+      sent += 250 * wire(chunk.length);
+      if (samples.length * 5000 < Date.now() - started) samples.push((await settled()).rss);
+    }
+    t.true(await readerGot(reader, sent, 10_000), `the reader got ${mb(reader.bytes)} of ${mb(sent)}`);
+    const steady = samples.slice(2);
+    const spread = Math.max(...steady) - Math.min(...steady);
+    t.log(`${mb(sent)} sent to each peer in 60 s; reader's worst tick ${reader.maxLag.toFixed(1)} ms; ` +
+      `stalled: ${refused.stalled} sends refused, bufferedAmount ${mb(toStalled.bufferedAmount)}; ` +
+      `rss every 5 s (MiB): ${samples.map((r) => (r / MiB).toFixed(0)).join(' ')}`);
+    t.is(refused.reader, 0, 'the reading peer never hit the cap');
+    t.true(refused.stalled > 0);
+    t.true(reader.maxLag < MAX_LAG, `the reading peer got each tick's messages within ${reader.maxLag.toFixed(0)} ms`);
+    t.true(toStalled.bufferedAmount <= CAP);
+    t.is(toStalled.readyState, toStalled.OPEN);
+    // Flat: from 10 s on, RSS moves by less than the cap (an uncapped queue grows 16 MB a second).
+    t.true(spread < CAP + 8 * MiB, `rss moved by ${mb(spread)} after the first 10 s`);
+  });
+}
+
 // After the memory tests, whose baseline is best taken in a fresh process.
 for (const [label, js] of TRANSPORTS) for (const role of ROLES) {
   test.serial(`${role}${label}: 'drain' fires once when bufferedAmount returns to 0 after a paused peer resumes`, async (t) => {
