@@ -7,11 +7,13 @@
 import test, { type ExecutionContext } from 'ava';
 import { createHook } from 'node:async_hooks';
 import { once } from 'node:events';
+import * as http2 from 'node:http2';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as tls from 'node:tls';
 import { delay, next, rawUpgrade, RawPeer, WebSocket, WebSocketServer, type ServerT, type WebSocketT } from './helpers.ts';
 import { closeAll, isNative, nextConnection, selfSignedCert, serve, upgradeRequest } from './helpers-server.ts';
+import { h2Connect, h2Server, h2Session } from './helpers-http2.ts';
 
 interface Setup {
   wss: ServerT;
@@ -124,18 +126,20 @@ for (const [name, setup, native] of transports) {
   // (Node's), so the count with the heartbeat is compared with the same 40 connections without.
   test.serial(`the heartbeat adds no JavaScript timer per connection; 40 silent peers are all dropped (${name})`, async (t) => {
     const plain = await setup(t, {});
-    const beating = await setup(t, { heartbeat: { interval: 100, timeout: 100 } });
+    // Long enough for 40 TLS handshakes on a loaded machine: all are open when the timers are counted.
+    const beating = await setup(t, { heartbeat: { interval: 2000, timeout: 1000 } });
     const grow = async (wss: ServerT, raw: () => Promise<RawPeer>): Promise<[number, RawPeer[]]> => {
       await delay(50);
       const before = timers();
       const peers: RawPeer[] = [];
       for (let i = 0; i < 40; i++) peers.push(await raw());
-      while (wss.clients.size < 40) await delay(5);
+      for (let i = 0; wss.clients.size < 40 && i < 2000; i++) await delay(5);
+      t.is(wss.clients.size, 40, 'all 40 are open at once');
       return [timers() - before, peers];
     };
     const [without, idle] = await grow(plain.wss, plain.raw);
     for (const peer of idle) peer.socket.destroy();
-    while (plain.wss.clients.size > 0) await delay(5);
+    for (let i = 0; plain.wss.clients.size > 0 && i < 2000; i++) await delay(5);
     await delay(50);
     const before = timers();
     const [withBeat, peers] = await grow(beating.wss, beating.raw);
@@ -148,6 +152,21 @@ for (const [name, setup, native] of transports) {
     t.is(timers(), before, 'the shared timer stops with the last connection');
   });
 }
+
+test('over HTTP/2 a silent peer is pinged on its stream, then the stream is cancelled (RST_STREAM CANCEL)', async (t) => {
+  const setup = await h2Server(t, { tls: true, wssOptions: { heartbeat: { interval: 200, timeout: 300 } } });
+  const session = await h2Session(t, setup);
+  const accepted = nextConnection(setup.wss);
+  const peer = await h2Connect(session);
+  t.is(peer.status, 200);
+  const [ws] = await accepted;
+  const closed = next(ws, 'close', 5000);
+  const ping = await peer.peer.readFrame(3000);
+  t.deepEqual([ping.opcode, ping.payload.length], [0x9, 0]);
+  t.is((await closed)[0], 1006);
+  t.is(await peer.closed, http2.constants.NGHTTP2_CANCEL);
+  t.false(session.destroyed, 'only the stream ends, not the session');
+});
 
 test('off by default: no ping reaches a silent peer', async (t) => {
   const { raw } = await nativeSetup(t, {});
