@@ -17,7 +17,7 @@ else
   export RUSTC_BOOTSTRAP=1
   runner=(cargo fuzz run --sanitizer none)
 fi
-for target in receive utf8 inflate handshake; do
+for target in receive utf8 inflate handshake driver_io; do
   mkdir -p "corpus/$target" "seeds/$target"
   echo "[fuzz] $target for ${seconds}s"
   # corpus/ (ignored by git) collects what this machine finds; seeds/ (committed, read-only here)

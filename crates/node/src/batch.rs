@@ -166,20 +166,20 @@ impl Batch {
         self.payload = payload;
     }
 
-    /// Reads up to `max` bytes from `fd` straight into the slab's spare room.
+    /// Reads up to `max` bytes from `sock` straight into the slab's spare room.
     /// On `Data(n)` the bytes are `payload()[base..base + n]`, `base` being
     /// the slab length before the read.
     #[cfg(unix)]
     pub fn read_from(
         &mut self,
-        fd: std::os::fd::RawFd,
+        mut sock: impl crate::driver::io::Socket,
         max: usize,
     ) -> crate::driver::io::ReadResult {
-        use crate::driver::io::{self, ReadResult};
+        use crate::driver::io::ReadResult;
         self.payload.reserve(max);
         let base = self.payload.len();
         let spare = &mut self.payload.spare_capacity_mut()[..max];
-        let result = io::read_uninit(fd, spare);
+        let result = sock.read_uninit(spare);
         if let ReadResult::Data(n) = result {
             // SAFETY: the read initialised the first `n` spare bytes.
             unsafe { self.payload.set_len(base + n) };

@@ -45,6 +45,17 @@ pub mod fault;
 #[cfg(unix)]
 mod uv;
 
+/// The native driver's socket-level code over a scripted socket, for the
+/// `driver_io` fuzz target (`fuzz/fuzz_targets/driver_io.rs`). Built only
+/// under `cfg(fuzzing)`, which cargo-fuzz sets, so the addon never carries it.
+#[cfg(all(unix, fuzzing))]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::driver::io::{ReadResult, Socket};
+    pub use crate::driver::mock::{MockSocket, ReadOp, WriteOp};
+    pub use crate::driver::{read_into, ReadStep};
+}
+
 use napi_derive::napi;
 
 /// Whether this build has the native driver (`NativeDriver`): Unix builds do,

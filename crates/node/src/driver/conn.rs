@@ -8,7 +8,7 @@ use ferrows_core::frame::DataKind;
 use ferrows_core::protocol::{EventHandler, SendError, SendOptions};
 use ferrows_core::Connection;
 
-use super::io::{self, ReadResult};
+use super::io::{ReadResult, Socket};
 use crate::engine::{with_engine, Engine};
 use crate::uv::Handle;
 
@@ -17,17 +17,18 @@ use crate::uv::Handle;
 const PARTIAL_READ_MIN: usize = 16 * 1024;
 
 impl Engine {
-    /// Reads from `fd` straight into the engine's buffer and parses what came:
-    /// for a partial frame, whose bytes the engine would otherwise copy there.
+    /// Reads from `sock` straight into the engine's buffer and parses what
+    /// came: for a partial frame, whose bytes the engine would otherwise copy
+    /// there.
     pub fn read_partial(
         &mut self,
-        fd: RawFd,
+        mut sock: impl Socket,
         max: usize,
         now_ms: u64,
         handler: &mut impl EventHandler,
     ) -> ReadResult {
         with_engine!(self, c => {
-            let result = io::read_uninit(fd, c.input_spare(PARTIAL_READ_MIN, max));
+            let result = sock.read_uninit(c.input_spare(PARTIAL_READ_MIN, max));
             if let ReadResult::Data(n) = result {
                 // SAFETY: `read` initialised the first `n` bytes of the spare
                 // room, and nothing touched the connection since.
@@ -37,28 +38,28 @@ impl Engine {
         })
     }
 
-    /// Sends a message, writing it to `fd` at once when nothing is queued
+    /// Sends a message, writing it to `sock` at once when nothing is queued
     /// ahead of it (see `Connection::send_through`).
     pub fn send_through(
         &mut self,
         kind: DataKind,
         data: &[u8],
         opts: SendOptions,
-        fd: RawFd,
+        mut sock: impl Socket,
     ) -> Result<u64, SendError> {
-        with_engine!(self, c => c.send_through(kind, data, opts, |slices| io::writev(fd, slices)))
+        with_engine!(self, c => c.send_through(kind, data, opts, |slices| sock.writev(slices)))
     }
 
-    /// Writes pending output to `fd` with `writev` until it would block.
+    /// Writes pending output to `sock` with `writev` until it would block.
     /// Returns the bytes written, or the error that broke the socket.
-    pub fn flush_to(&mut self, fd: RawFd) -> std::io::Result<usize> {
-        with_engine!(self, c => flush_connection(c, fd))
+    pub fn flush_to(&mut self, mut sock: impl Socket) -> std::io::Result<usize> {
+        with_engine!(self, c => flush_connection(c, &mut sock))
     }
 }
 
 fn flush_connection<R: ferrows_core::Role>(
     conn: &mut Connection<R>,
-    fd: RawFd,
+    sock: &mut impl Socket,
 ) -> std::io::Result<usize> {
     let mut total = 0;
     loop {
@@ -68,7 +69,7 @@ fn flush_connection<R: ferrows_core::Role>(
             return Ok(total);
         }
         let want: usize = slices[..count].iter().map(|s| s.len()).sum();
-        let written = io::writev(fd, &slices[..count])?;
+        let written = sock.writev(&slices[..count])?;
         conn.advance_written(written);
         total += written;
         if written < want {

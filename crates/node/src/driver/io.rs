@@ -20,6 +20,37 @@ pub enum ReadResult {
     Failed(io::Error),
 }
 
+/// The two socket calls the connection-level I/O logic makes (reading into
+/// the engine or the slab, flushing, writing through). The driver passes its
+/// raw descriptor (`RawFd`, the functions below); tests and the `driver_io`
+/// fuzz target pass a scripted [`MockSocket`](super::mock::MockSocket).
+pub trait Socket {
+    /// As [`read_uninit`]: on `Data(n)` the first `n` bytes of `buf` are initialised.
+    fn read_uninit(&mut self, buf: &mut [MaybeUninit<u8>]) -> ReadResult;
+    /// As [`writev`]: the bytes taken, `Ok(0)` when it would block.
+    fn writev(&mut self, slices: &[IoSlice<'_>]) -> io::Result<usize>;
+}
+
+impl Socket for RawFd {
+    fn read_uninit(&mut self, buf: &mut [MaybeUninit<u8>]) -> ReadResult {
+        read_uninit(*self, buf)
+    }
+
+    fn writev(&mut self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+        writev(*self, slices)
+    }
+}
+
+impl<S: Socket + ?Sized> Socket for &mut S {
+    fn read_uninit(&mut self, buf: &mut [MaybeUninit<u8>]) -> ReadResult {
+        (**self).read_uninit(buf)
+    }
+
+    fn writev(&mut self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+        (**self).writev(slices)
+    }
+}
+
 /// Reads into possibly uninitialised memory without blocking; on
 /// `Data(n)` the first `n` bytes of `buf` are initialised.
 pub fn read_uninit(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> ReadResult {

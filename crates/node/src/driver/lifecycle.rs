@@ -8,7 +8,7 @@ use std::ffi::{c_int, c_void};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::io::{self, ReadResult};
-use super::{Driver, PollCtx, READ_BUFFER};
+use super::{read_into, Driver, PollCtx};
 use crate::batch::{BatchSink, Kind};
 use crate::uv::{self, poll_event, Handle, UvHandle};
 
@@ -104,28 +104,21 @@ impl Driver {
     }
 
     fn read_ready(&mut self, id: u32) {
-        let Some(conn) = self.conn_mut(id) else {
+        let now = self.now();
+        let Some(slot) = self.conns.get_mut(id as usize).and_then(Option::as_mut) else {
             return;
         };
+        let conn = &mut slot.conn;
         if conn.flags.paused || conn.flags.read_eof {
             return;
         }
-        let fd = conn.fd;
-        // Complete frames are parsed where they land in the slab, so their
-        // payloads reach JavaScript without another copy. With a partial
-        // frame held, the bytes go straight into the engine's buffer, where
-        // the rest of that frame is assembled.
-        let result = if conn.engine.has_partial_input() {
-            self.read_partial(id, fd)
-        } else {
-            let base = self.batch.payload().len();
-            let result = self.batch.read_from(fd, READ_BUFFER);
-            if let ReadResult::Data(n) = result {
-                self.receive_in_place(id, base, n);
-            }
-            result
-        };
-        match result {
+        let step = read_into(&mut conn.engine, &mut self.batch, id, conn.fd, now);
+        if step.panicked {
+            self.fail_after_panic(id);
+        } else if matches!(step.result, ReadResult::Data(_)) {
+            self.after_receive(id, step.before);
+        }
+        match step.result {
             ReadResult::Data(_) | ReadResult::WouldBlock => {}
             ReadResult::Eof => self.on_eof(id),
             ReadResult::Failed(err) => self.destroy(id, err.raw_os_error().unwrap_or(0)),

@@ -23,6 +23,8 @@ pub mod conn;
 pub mod io;
 mod js;
 mod lifecycle;
+#[cfg(any(test, fuzzing))]
+pub mod mock;
 pub mod outbox;
 
 use std::collections::BTreeSet;
@@ -188,46 +190,6 @@ impl Driver {
         self.after_receive(id, before);
     }
 
-    /// Reads into connection `id`'s engine (it holds a partial frame) and
-    /// queues the events of what arrived.
-    fn read_partial(&mut self, id: u32, fd: RawFd) -> io::ReadResult {
-        let now = self.now();
-        let Some(slot) = self.conns.get_mut(id as usize).and_then(Option::as_mut) else {
-            return io::ReadResult::WouldBlock;
-        };
-        let before = self.batch.len();
-        let mut sink = BatchSink::new(&mut self.batch, id);
-        let result = slot
-            .conn
-            .engine
-            .read_partial(fd, READ_BUFFER, now, &mut sink);
-        self.after_receive(id, before);
-        result
-    }
-
-    /// Like [`Driver::receive`] for `n` bytes read into the slab at `base`.
-    fn receive_in_place(&mut self, id: u32, base: usize, n: usize) {
-        let now = self.now();
-        let Some(slot) = self.conns.get_mut(id as usize).and_then(Option::as_mut) else {
-            return;
-        };
-        let before = self.batch.len();
-        let (mut slab, in_place) = self.batch.lend(base, n);
-        let mut sink = BatchSink::in_place(&mut self.batch, id, in_place);
-        // The slab must come back even after a panic: other connections'
-        // records of this batch point into it.
-        let received = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            slot.conn
-                .engine
-                .receive(&mut slab[base..base + n], now, &mut sink);
-        }));
-        self.batch.settle(slab, before);
-        match received {
-            Ok(()) => self.after_receive(id, before),
-            Err(_) => self.fail_after_panic(id),
-        }
-    }
-
     /// Handles what a receive or a timer produced: an abort, output, a new
     /// deadline.
     pub(super) fn after_receive(&mut self, id: u32, before: usize) {
@@ -291,6 +253,64 @@ impl Driver {
     /// Number of live connections.
     pub fn live(&self) -> usize {
         self.conns.iter().filter(|s| s.is_some()).count()
+    }
+}
+
+/// What one read of a connection did (see [`read_into`]).
+#[derive(Debug)]
+pub struct ReadStep {
+    /// The read's outcome.
+    pub result: io::ReadResult,
+    /// The batch's record count before the read: the events it queued follow.
+    pub before: usize,
+    /// The engine panicked parsing bytes in the slab (caught there, so the
+    /// slab comes back; one in the engine's buffer unwinds to the caller).
+    pub panicked: bool,
+}
+
+/// One read of connection `id`'s socket, parsed at once. Complete frames are
+/// parsed where they land in the slab, so their payloads reach JavaScript
+/// without another copy. With a partial frame held, the bytes go straight
+/// into the engine's buffer, where the rest of that frame is assembled.
+pub fn read_into(
+    engine: &mut Engine,
+    batch: &mut Batch,
+    id: u32,
+    sock: impl io::Socket,
+    now: u64,
+) -> ReadStep {
+    let before = batch.len();
+    if engine.has_partial_input() {
+        let mut sink = BatchSink::new(batch, id);
+        let result = engine.read_partial(sock, READ_BUFFER, now, &mut sink);
+        return ReadStep {
+            result,
+            before,
+            panicked: false,
+        };
+    }
+    let base = batch.payload().len();
+    let result = batch.read_from(sock, READ_BUFFER);
+    let io::ReadResult::Data(n) = result else {
+        return ReadStep {
+            result,
+            before,
+            panicked: false,
+        };
+    };
+    let (mut slab, in_place) = batch.lend(base, n);
+    let mut sink = BatchSink::in_place(batch, id, in_place);
+    // The slab must come back even after a panic: other connections'
+    // records of this batch point into it.
+    let received = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        engine.receive(&mut slab[base..base + n], now, &mut sink);
+    }));
+    batch.settle(slab, before);
+    let panicked = received.is_err();
+    ReadStep {
+        result,
+        before,
+        panicked,
     }
 }
 
