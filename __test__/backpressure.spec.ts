@@ -219,7 +219,8 @@ async function broadcast(targets: WebSocketT[], reader: Reader, chunk: Buffer, c
   }
 }
 
-async function readerGot(reader: { bytes: number }, total: number, ms = 5000): Promise<boolean> {
+/** Whether the reader got `total` bytes within `ms` (a deadline only: `maxLag` judges promptness). */
+async function readerGot(reader: { bytes: number }, total: number, ms = 20_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (reader.bytes < total && Date.now() < deadline) await delay(2);
   return reader.bytes >= total;
