@@ -226,6 +226,18 @@ async function readerGot(reader: { bytes: number }, total: number, ms = 20_000):
   return reader.bytes >= total;
 }
 
+/**
+ * After a broadcast of `total` bytes: checks that the reader got them all, then returns its worst
+ * tick and what the server's RSS and external memory grew by since `before`.
+ */
+async function served(t: ExecutionContext, reader: Reader, total: number, before: ReturnType<typeof memory>): Promise<{ lag: number; grown: number; external: number }> {
+  t.true(await readerGot(reader, total), `the reader got ${mb(reader.bytes)} of ${mb(total)}`);
+  const lag = reader.maxLag;
+  await delay(20);
+  const after = await settled();
+  return { lag, grown: after.rss - before.rss, external: after.external - before.external };
+}
+
 for (const [label, js] of TRANSPORTS) {
   test.serial(`server${label}: a paused peer queues one copy of what it is sent, and the reading peer is served promptly`, async (t) => {
     const { toReader, toStalled, reader } = await twoPeers(t, js);
@@ -275,12 +287,7 @@ for (const [label, js] of TRANSPORTS) {
     await broadcast([toReader, toStalled], reader, chunk, COUNT, 4, (ws, err) => {
       if (err) errors.get(ws)!.push((err as Error & { code?: string }).code ?? err.message);
     });
-    t.true(await readerGot(reader, total), `the reader got ${mb(reader.bytes)} of ${mb(total)}`);
-    const lag = reader.maxLag;
-    await delay(20);
-    const after = await settled();
-    const grown = after.rss - before.rss;
-    const external = after.external - before.external;
+    const { lag, grown, external } = await served(t, reader, total, before);
     t.log(`reader's worst tick ${lag.toFixed(1)} ms; rss +${mb(grown)}, external +${mb(external)} (attempted ${mb(total)} to the stalled peer); stalled errors: ${errors.get(toStalled)!.length}`);
     t.is(errors.get(toReader)!.length, 0, 'the reading peer never hit the cap');
     t.true(lag < MAX_LAG, `the reading peer got each tick's messages within ${lag.toFixed(0)} ms`);
@@ -316,12 +323,7 @@ for (const [label, js] of TRANSPORTS) {
       else refused.stalled++;
     });
     maxQueued = Math.max(maxQueued, toStalled.bufferedAmount);
-    t.true(await readerGot(reader, total), `the reader got ${mb(reader.bytes)} of ${mb(total)}`);
-    const lag = reader.maxLag;
-    await delay(20);
-    const after = await settled();
-    const grown = after.rss - before.rss;
-    const external = after.external - before.external;
+    const { lag, grown, external } = await served(t, reader, total, before);
     t.log(`reader's worst tick ${lag.toFixed(1)} ms; stalled: ${refused.stalled} of ${COUNT} refused, max bufferedAmount ${maxQueued}; rss +${mb(grown)}, external +${mb(external)}`);
     t.deepEqual(refused.other, []);
     t.is(refused.reader, 0, 'the reading peer never hit the cap');
